@@ -197,13 +197,14 @@ impl fmt::Debug for ShareLink {
 
 /// Checks a base URL and drops trailing slashes: `http(s)://host[:port][/path]`.
 fn check_base(base: &str) -> Result<String, LinkError> {
-    let base = base.trim_end_matches('/');
     let lower = base.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
+    let scheme_len = ["https://", "http://"]
+        .iter()
+        .find(|scheme| lower.starts_with(*scheme))
+        .map(|scheme| scheme.len())
         .ok_or(LinkError::BadScheme)?;
-    let host = rest.split('/').next().unwrap_or_default();
+    let base = base.trim_end_matches('/');
+    let host = base.get(scheme_len..).unwrap_or_default().split('/').next().unwrap_or_default();
     if host.is_empty() || base.contains(['?', '#', ' ']) || base.chars().any(char::is_control) {
         return Err(LinkError::BadBase);
     }
