@@ -2,7 +2,7 @@
 //!
 //! Bodies are JSON; bytes travel as unpadded base64url strings. Request types
 //! refuse unknown fields so that a typo in a client is an error, not a
-//! silently ignored option. `docs/openapi.yaml` describes the same API and a
+//! silently ignored option. `docs/openapi.json` describes the same API and a
 //! test keeps the two in step.
 
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code a server may send ([`ErrorCode::Unknown`] is client-side only).
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidTtl,
+        ErrorCode::InvalidViews,
+        ErrorCode::InvalidEnvelope,
+        ErrorCode::InvalidId,
+        ErrorCode::WrongProof,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::StoreUnavailable,
+        ErrorCode::StoreFull,
+    ];
+
     /// The HTTP status that goes with the code.
     pub fn status(self) -> u16 {
         match self {
@@ -224,7 +242,7 @@ mod verifier_b64 {
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Verifier, D::Error> {
-        let bytes = super::fixed::<D, PROOF_LEN>(String::deserialize(de)?, "verifier")?;
+        let bytes = super::fixed::<D, PROOF_LEN>(&String::deserialize(de)?, "verifier")?;
         Ok(Verifier::from_bytes(bytes))
     }
 }
@@ -240,17 +258,17 @@ mod proof_b64 {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Proof, D::Error> {
         let text = zeroize::Zeroizing::new(String::deserialize(de)?);
-        let bytes = super::fixed::<D, PROOF_LEN>(text.to_string(), "proof")?;
+        let bytes = super::fixed::<D, PROOF_LEN>(&text, "proof")?;
         Ok(Proof::from_bytes(bytes))
     }
 }
 
 /// Decodes base64url into exactly `N` bytes.
 fn fixed<'de, D: serde::Deserializer<'de>, const N: usize>(
-    text: String,
+    text: &str,
     what: &str,
 ) -> Result<[u8; N], D::Error> {
-    let bytes = zeroize::Zeroizing::new(crate::b64::decode(&text).unwrap_or_default());
+    let bytes = zeroize::Zeroizing::new(crate::b64::decode(text).unwrap_or_default());
     <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
         serde::de::Error::custom(format!("{what} must be {N} bytes of unpadded base64url"))
     })

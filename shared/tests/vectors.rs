@@ -224,13 +224,16 @@ const NONCE: [u8; 24] = *b"ots-test-vector-nonce-24";
 
 /// How one vector is made: seal honestly, or encrypt hand-made payload bytes,
 /// then optionally damage the envelope or present another fragment.
+/// A passphrase and the Argon2id parameters it is stretched with.
+type Pass = Option<(&'static str, Argon2Params)>;
+
 struct Case {
     key: [u8; 32],
-    passphrase: Option<(&'static str, Argon2Params)>,
+    passphrase: Pass,
     sealed: Sealed,
     damage: fn(&mut Vec<u8>),
     /// Fragment and passphrase the recipient presents, when not the sender's.
-    present: Option<([u8; 32], Option<(&'static str, Argon2Params)>)>,
+    present: Option<([u8; 32], Pass)>,
     expect: Result<(), &'static str>,
 }
 
@@ -566,7 +569,7 @@ fn link_cases() -> Vec<LinkVector> {
 
     let ok_cases = [
         ("a plain link", url.clone()),
-        ("a passphrase link", url_pass.clone()),
+        ("a passphrase link", url_pass),
         ("trailing full stop", format!("{url}.")),
         ("trailing comma", format!("{url},")),
         ("in parentheses", format!("({url})")),
