@@ -1,0 +1,121 @@
+//! Server answers map to the documented exit codes and messages.
+
+use ots_shared::api::ErrorCode;
+
+use crate::fake::{FakeServer, Reply};
+use crate::fake_otsd::error;
+use crate::{link_to, otsctl, run, scratch};
+
+const NOT_FOUND: &str =
+    "otsctl: the secret does not exist: it was already read, has expired, or was burned\n";
+
+#[test]
+fn answers_map_to_exit_codes() {
+    let dir = scratch("answers");
+    let cases = [
+        (error(404, ErrorCode::NotFound, None), 3, NOT_FOUND.to_owned()),
+        (
+            error(403, ErrorCode::WrongProof, Some(2)),
+            4,
+            "otsctl: wrong key or passphrase; 2 tries left before the secret is destroyed\n".into(),
+        ),
+        (
+            error(403, ErrorCode::WrongProof, Some(0)),
+            4,
+            "otsctl: wrong key or passphrase; the secret has now been destroyed\n".into(),
+        ),
+        (
+            error(429, ErrorCode::RateLimited, None),
+            6,
+            "otsctl: the server is limiting requests from this client: fake\nhint: try again later\n"
+                .into(),
+        ),
+        (
+            error(503, ErrorCode::StoreUnavailable, None),
+            7,
+            "otsctl: the server's store is unavailable: fake\nhint: try again later\n".into(),
+        ),
+        (
+            error(507, ErrorCode::StoreFull, None),
+            7,
+            "otsctl: the server's store is full: fake\nhint: try again later\n".into(),
+        ),
+        (
+            error(500, ErrorCode::Internal, None),
+            7,
+            "otsctl: the server failed (http 500): fake\n".into(),
+        ),
+        (
+            Reply::new(400, "not json"),
+            2,
+            "otsctl: the server refused the request\n".into(),
+        ),
+    ];
+    for (reply, code, stderr) in cases {
+        let server = FakeServer::always(reply);
+        for command in ["get", "status", "burn"] {
+            let out = run(otsctl(&dir).args([command, &link_to(&server.url())]));
+            assert_eq!((out.code, out.stderr.as_str()), (code, stderr.as_str()), "{command}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+#[test]
+fn unreachable_server_is_exit_7() {
+    let dir = scratch("unreachable");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let out = run(otsctl(&dir).args(["status", &link_to(&format!("http://127.0.0.1:{port}"))]));
+    assert_eq!(out.code, 7);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "otsctl: cannot connect to http://127.0.0.1:{port}: connection refused (os error 111)\n"
+        )
+    );
+}
+
+#[test]
+fn server_text_is_escaped() {
+    let dir = scratch("escaped");
+    let body = r#"{"error":"invalid_id","message":"bad \u001b]0;pwned\u0007 id"}"#;
+    let server = FakeServer::always(Reply::new(400, body));
+    let out = run(otsctl(&dir).args(["status", &link_to(&server.url())]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "otsctl: the server refused the request: bad \\u{1b}]0;pwned\\u{7} id\n"
+    );
+}
+
+#[test]
+fn burn_says_burned() {
+    let dir = scratch("burn");
+    let server = FakeServer::always(Reply::new(204, ""));
+    let out = run(otsctl(&dir).args(["burn", &link_to(&server.url())]));
+    assert_eq!((out.code, out.stderr.as_str()), (0, "note: burned\n"));
+    let quiet = run(otsctl(&dir).args(["burn", "-q", &link_to(&server.url())]));
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[0].path, format!("/api/v1/secrets/{}/burn", crate::fake_otsd::ID));
+}
+
+#[test]
+fn status_prints_plain_lines_or_json() {
+    let dir = scratch("status");
+    let body = r#"{"views_left":2,"expires_at":"2030-01-01T00:00:00Z","tries_left":5}"#;
+    let server = FakeServer::always(Reply::new(200, body));
+    let out = run(otsctl(&dir).args(["status", "--json", &link_to(&server.url())]));
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout_text(), format!("{body}\n"));
+
+    let out = run(otsctl(&dir).args(["status", &link_to(&server.url())]));
+    let text = out.stdout_text();
+    assert!(text.starts_with("views left: 2\nexpires: 2030-01-01T00:00:00Z (in "), "{text}");
+    assert!(text.ends_with(")\ntries left: 5\n"), "{text}");
+}

@@ -1,0 +1,155 @@
+//! `send` and `get` end to end against the fake otsd: bytes survive exactly,
+//! limits are checked before upload, passphrases work.
+
+use crate::fake_otsd::{self, EXPIRES_AT, ID, limits};
+use crate::{otsctl, run, scratch};
+
+/// Sends `secret` through stdin; returns the link.
+fn send_stdin(dir: &std::path::Path, server: &str, secret: &[u8], extra: &[&str]) -> String {
+    let out = run(otsctl(dir).args(["send", "--server", server]).args(extra).write_stdin(secret));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let link = out.stdout_text();
+    assert!(link.ends_with('\n'));
+    link.trim_end().to_owned()
+}
+
+#[test]
+fn bytes_round_trip_exactly() {
+    let dir = scratch("round-trip");
+    let secrets: [&[u8]; 4] = [
+        b"hunter2\n",
+        b"apiVersion: v1\r\nkind: Config\r\n",
+        b"nul\0inside\0",
+        "cafe\u{301} \u{1F511}".as_bytes(),
+    ];
+    for secret in secrets {
+        let server = fake_otsd::start(limits());
+        let link = send_stdin(&dir, &server.url(), secret, &[]);
+        assert!(link.starts_with(&format!("{}/s/{ID}#", server.url())), "{link}");
+
+        let out = run(otsctl(&dir).args(["get", &link]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stdout, secret);
+        assert_eq!(out.stderr, "");
+
+        let again = run(otsctl(&dir).args(["get", &link]));
+        assert_eq!(again.code, 3, "a one-view secret is gone after one read");
+    }
+}
+
+#[test]
+fn trailing_newline_is_kept_with_a_note() {
+    let dir = scratch("newline-note");
+    let server = fake_otsd::start(limits());
+    let out = run(otsctl(&dir).args(["send", "--server", &server.url()]).write_stdin("hunter2\n"));
+    assert_eq!(out.code, 0);
+    let mut lines = out.stderr.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "note: the secret ends with a newline, which is kept; use printf '%s' to send it without"
+        )
+    );
+    let expires = lines.next().expect("expiry line");
+    assert!(expires.starts_with(&format!("expires {EXPIRES_AT} (in ")), "{expires}");
+    assert!(expires.ends_with("), 1 view"), "{expires}");
+    assert_eq!(lines.next(), None);
+}
+
+#[test]
+fn json_output_and_views() {
+    let dir = scratch("json");
+    let server = fake_otsd::start(limits());
+    let out = run(otsctl(&dir)
+        .args(["send", "-q", "--json", "--views", "2", "--ttl", "1h", "--server", &server.url()])
+        .write_stdin("s"));
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let link = json["link"].as_str().expect("link").to_owned();
+    assert_eq!(json["expires_at"], EXPIRES_AT);
+    assert_eq!(json["views"], 2);
+    assert!(out.stdout_text().starts_with("{\"link\":"));
+
+    let create = &server.requests()[1];
+    let body: serde_json::Value = serde_json::from_slice(&create.body).expect("json");
+    assert_eq!((body["ttl_seconds"].as_i64(), body["views"].as_i64()), (Some(3600), Some(2)));
+
+    let first = run(otsctl(&dir).args(["get", &link]));
+    assert_eq!((first.code, first.stderr.as_str()), (0, "note: 1 more view left\n"));
+    let second = run(otsctl(&dir).args(["get", &link]));
+    assert_eq!((second.code, second.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn files_keep_their_bytes() {
+    let dir = scratch("file");
+    let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    std::fs::write(dir.join("blob.bin"), &data).expect("write");
+    let server = fake_otsd::start(limits());
+    let out = run(otsctl(&dir).args(["send", "blob.bin", "--server", &server.url()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let got = run(otsctl(&dir).args(["get", out.stdout_text().trim_end()]));
+    assert_eq!(got.code, 0, "{}", got.stderr);
+    assert_eq!(got.stdout, data);
+}
+
+#[test]
+fn limits_are_checked_before_upload() {
+    let dir = scratch("limits");
+    let small = ots_shared::api::ServerConfig { max_envelope_bytes: 2000, ..limits() };
+    let cases: [(&[&str], &[u8], i32, &str); 3] = [
+        (
+            &[],
+            &[b'x'; 2200],
+            5,
+            "otsctl: the secret is too large: encrypted it takes 2349 bytes, the server accepts at most 2000 (max_envelope_bytes)\n",
+        ),
+        (
+            &["--ttl", "8d"],
+            b"s",
+            2,
+            "otsctl: --ttl 8d is longer than the server allows (max_ttl 7d)\n",
+        ),
+        (
+            &["--views", "11"],
+            b"s",
+            2,
+            "otsctl: --views 11 is more than the server allows (max_views 10)\n",
+        ),
+    ];
+    for (args, secret, code, stderr) in cases {
+        let server = fake_otsd::start(small.clone());
+        let out = run(otsctl(&dir)
+            .args(["send", "--server", &server.url()])
+            .args(args)
+            .write_stdin(secret));
+        assert_eq!((out.code, out.stderr.as_str()), (code, stderr), "{args:?}");
+        let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(paths, ["/api/v1/config"], "nothing is uploaded");
+    }
+}
+
+#[test]
+fn passphrase_is_a_second_factor() {
+    let dir = scratch("passphrase");
+    std::fs::write(dir.join("right"), "correct horse\r\nsecond line\n").expect("write");
+    std::fs::write(dir.join("wrong"), "battery staple\n").expect("write");
+    let server = fake_otsd::start(limits());
+    let out = run(otsctl(&dir)
+        .args(["send", "--server", &server.url(), "--passphrase-env", "OTSCTL_TEST_PASS"])
+        .env("OTSCTL_TEST_PASS", "correct horse")
+        .write_stdin("s3cret"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let link = out.stdout_text().trim_end().to_owned();
+    assert_eq!(link.split_once('#').map(|(_, key)| key.len()), Some(48));
+
+    let wrong = run(otsctl(&dir).args(["get", &link, "--passphrase-file", "wrong"]));
+    assert_eq!(wrong.code, 4);
+    assert_eq!(
+        wrong.stderr,
+        "otsctl: wrong key or passphrase; 2 tries left before the secret is destroyed\n"
+    );
+    let right = run(otsctl(&dir).args(["get", &link, "--passphrase-file", "right"]));
+    assert_eq!((right.code, right.stdout.as_slice()), (0, &b"s3cret"[..]), "{}", right.stderr);
+}
