@@ -76,7 +76,8 @@ pub fn create(base: &str, data: &[u8], views: i64) -> (String, String) {
 }
 
 fn bad_requests_get_clear_errors(backend: Backend) {
-    let stack = Stack::start(backend, &["--max-views", "10", "--max-ttl", "1h"]);
+    let stack =
+        Stack::start(backend, &["--max-views", "10", "--max-ttl", "1h", "--default-ttl", "10m"]);
     let base = stack.base();
     let create_cases = [
         (Some(0), None, ErrorCode::InvalidTtl),
@@ -127,7 +128,7 @@ fn bad_requests_get_clear_errors(backend: Backend) {
     );
     let get = client().get(format!("{base}/api/v1/secrets/{id}/reveal")).send().expect("get");
     let allow = get.headers().get("allow").map(|v| v.to_str().unwrap_or("").to_owned());
-    assert_eq!(allow.as_deref(), Some("POST"));
+    assert_eq!(allow.as_deref(), Some("POST, OPTIONS"));
     expect_error(get, 405, ErrorCode::MethodNotAllowed);
     expect_error(
         client().get(format!("{base}/nope")).send().expect("get"),

@@ -1,0 +1,311 @@
+//! The embedded store: a map behind a mutex, bounded by bytes.
+//!
+//! Nothing is ever evicted to make room: a create that would pass the
+//! capacity fails with [`StoreError::Full`]. Expiry is checked on every
+//! access (with a monotonic clock), so an expired secret is gone at once even
+//! if the sweeper has not run yet; the sweeper only gives the memory back.
+//! The lock is held for short, synchronous steps and never across an await.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+use ots_shared::{SecretId, Verifier};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::{NewSecret, Revealed, SecretStatus, Store, StoreError};
+
+/// Bytes charged per secret on top of its envelope: the id, verifier,
+/// counters and the map's own bookkeeping, rounded up.
+pub const ENTRY_OVERHEAD: u64 = 192;
+
+/// The in-memory store. Clones share the same map.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    capacity: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    entries: HashMap<SecretId, Entry>,
+    used: u64,
+}
+
+#[derive(Debug)]
+struct Entry {
+    envelope: Vec<u8>,
+    verifier: Verifier,
+    views_left: u32,
+    tries_left: u32,
+    deadline: Instant,
+    expires_at: SystemTime,
+    cost: u64,
+}
+
+impl Entry {
+    fn is_expired(&self, now: Instant) -> bool {
+        self.deadline <= now
+    }
+}
+
+impl State {
+    fn remove(&mut self, id: &SecretId) {
+        if let Some(entry) = self.entries.remove(id) {
+            self.used -= entry.cost;
+        }
+    }
+
+    fn sweep(&mut self, now: Instant) -> usize {
+        let before = self.entries.len();
+        let mut freed = 0;
+        self.entries.retain(|_, entry| {
+            let keep = !entry.is_expired(now);
+            if !keep {
+                freed += entry.cost;
+            }
+            keep
+        });
+        self.used -= freed;
+        before - self.entries.len()
+    }
+}
+
+/// What an operation does with a secret whose proof matched.
+enum After<T> {
+    Keep(T),
+    Delete(T),
+}
+
+impl MemoryStore {
+    /// An empty store holding at most `capacity` bytes (envelopes plus
+    /// [`ENTRY_OVERHEAD`] per secret).
+    pub fn new(capacity: u64) -> Self {
+        let shared = Shared { state: Mutex::new(State::default()), capacity };
+        Self { shared: Arc::new(shared) }
+    }
+
+    /// Bytes currently charged against the capacity.
+    pub fn used_bytes(&self) -> u64 {
+        self.lock().used
+    }
+
+    /// Removes expired secrets now; returns how many.
+    pub fn sweep(&self) -> usize {
+        self.lock().sweep(Instant::now())
+    }
+
+    /// Sweeps every `period` until the last handle to the store is dropped.
+    pub fn spawn_sweeper(&self, period: Duration) -> JoinHandle<()> {
+        let weak = Arc::downgrade(&self.shared);
+        tokio::spawn(sweep_forever(weak, period))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section leaves the map and the byte count
+        // consistent before anything that could panic, so a poisoned lock
+        // still guards valid data.
+        self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn insert(&self, id: &SecretId, secret: &NewSecret) -> Result<SystemTime, StoreError> {
+        let cost = secret.envelope.len() as u64 + ENTRY_OVERHEAD;
+        let now = Instant::now();
+        let mut state = self.lock();
+
+        match state.entries.get(id) {
+            Some(old) if old.is_expired(now) => state.remove(id),
+            Some(_) => return Err(StoreError::Conflict),
+            None => {}
+        }
+        if state.used + cost > self.shared.capacity {
+            return Err(StoreError::Full);
+        }
+
+        let expires_at = SystemTime::now() + secret.ttl;
+        let entry = Entry {
+            envelope: secret.envelope.clone(),
+            verifier: secret.verifier,
+            views_left: secret.views,
+            tries_left: secret.tries,
+            deadline: now + secret.ttl,
+            expires_at,
+            cost,
+        };
+        state.entries.insert(id.clone(), entry);
+        state.used += cost;
+        Ok(expires_at)
+    }
+
+    /// Finds a live secret, checks the verifier (counting a wrong one) and
+    /// applies `op` to it, all under one lock.
+    fn access<T>(
+        &self,
+        id: &SecretId,
+        verifier: &Verifier,
+        op: impl FnOnce(&mut Entry) -> After<T>,
+    ) -> Result<T, StoreError> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let entry = state.entries.get_mut(id).ok_or(StoreError::NotFound)?;
+
+        if entry.is_expired(now) {
+            state.remove(id);
+            return Err(StoreError::NotFound);
+        }
+        if !entry.verifier.matches(verifier) {
+            entry.tries_left = entry.tries_left.saturating_sub(1);
+            let tries_left = entry.tries_left;
+            if tries_left == 0 {
+                state.remove(id);
+            }
+            return Err(StoreError::WrongProof { tries_left });
+        }
+
+        match op(entry) {
+            After::Keep(value) => Ok(value),
+            After::Delete(value) => {
+                state.remove(id);
+                Ok(value)
+            }
+        }
+    }
+}
+
+async fn sweep_forever(store: Weak<Shared>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(shared) = store.upgrade() else { return };
+        let removed = MemoryStore { shared }.sweep();
+        if removed > 0 {
+            tracing::debug!(removed, "swept expired secrets");
+        }
+    }
+}
+
+fn status_of(entry: &mut Entry) -> After<SecretStatus> {
+    After::Keep(SecretStatus {
+        views_left: entry.views_left,
+        tries_left: entry.tries_left,
+        expires_at: entry.expires_at,
+    })
+}
+
+fn reveal_of(entry: &mut Entry) -> After<Revealed> {
+    entry.views_left = entry.views_left.saturating_sub(1);
+    let views_left = entry.views_left;
+    if views_left == 0 {
+        let envelope = std::mem::take(&mut entry.envelope);
+        return After::Delete(Revealed { envelope, views_left });
+    }
+    After::Keep(Revealed { envelope: entry.envelope.clone(), views_left })
+}
+
+impl Store for MemoryStore {
+    async fn create(&self, id: &SecretId, secret: &NewSecret) -> Result<SystemTime, StoreError> {
+        self.insert(id, secret)
+    }
+
+    async fn status(&self, id: &SecretId, verifier: &Verifier) -> Result<SecretStatus, StoreError> {
+        self.access(id, verifier, status_of)
+    }
+
+    async fn reveal(&self, id: &SecretId, verifier: &Verifier) -> Result<Revealed, StoreError> {
+        self.access(id, verifier, reveal_of)
+    }
+
+    async fn burn(&self, id: &SecretId, verifier: &Verifier) -> Result<(), StoreError> {
+        self.access(id, verifier, |_| After::Delete(()))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::conformance::{conformance_suite, secret, verifier};
+
+    async fn make() -> (MemoryStore, ()) {
+        (MemoryStore::new(1 << 20), ())
+    }
+
+    conformance_suite!(make());
+
+    const COST: u64 = 100 + ENTRY_OVERHEAD;
+
+    #[tokio::test]
+    async fn full_at_capacity_and_nothing_is_evicted() {
+        let store = MemoryStore::new(2 * COST);
+        let (a, b, c) = (SecretId::generate(), SecretId::generate(), SecretId::generate());
+        let hour = Duration::from_secs(3600);
+        store.create(&a, &secret(&[7; 100], 1, hour)).await.expect("a fits");
+        store.create(&b, &secret(&[8; 100], 1, hour)).await.expect("b fits");
+        assert_eq!(store.used_bytes(), 2 * COST);
+
+        assert_eq!(store.create(&c, &secret(&[9; 1], 1, hour)).await, Err(StoreError::Full));
+        assert_eq!(store.used_bytes(), 2 * COST);
+        assert!(store.status(&a, &verifier(1)).await.is_ok());
+        assert!(store.status(&b, &verifier(1)).await.is_ok());
+
+        store.burn(&a, &verifier(1)).await.expect("burn");
+        assert_eq!(store.used_bytes(), COST);
+        store.create(&c, &secret(&[9; 100], 1, hour)).await.expect("c fits now");
+        assert_eq!(store.used_bytes(), 2 * COST);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expiry_is_checked_on_read_and_frees_the_bytes() {
+        let store = MemoryStore::new(1 << 20);
+        let id = SecretId::generate();
+        store.create(&id, &secret(&[1; 100], 1, Duration::from_secs(1))).await.expect("create");
+
+        tokio::time::advance(Duration::from_millis(999)).await;
+        assert!(store.status(&id, &verifier(1)).await.is_ok());
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(store.status(&id, &verifier(1)).await, Err(StoreError::NotFound));
+        assert_eq!(store.used_bytes(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sweeper_frees_expired_secrets() {
+        let store = MemoryStore::new(1 << 20);
+        let (brief, lasting) = (SecretId::generate(), SecretId::generate());
+        store.create(&brief, &secret(&[1; 100], 1, Duration::from_secs(10))).await.expect("create");
+        store.create(&lasting, &secret(&[2; 100], 1, Duration::from_secs(3600))).await.expect("ok");
+        assert_eq!(store.used_bytes(), 2 * COST);
+
+        let started = Instant::now();
+        let _sweeper = store.spawn_sweeper(Duration::from_secs(30));
+        // The paused clock jumps ahead whenever every task is idle.
+        while store.used_bytes() > COST {
+            assert!(started.elapsed() < Duration::from_secs(120), "the sweeper never ran");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let waited = started.elapsed();
+        assert!(
+            (Duration::from_secs(30)..=Duration::from_secs(31)).contains(&waited),
+            "{waited:?}"
+        );
+        assert_eq!(store.used_bytes(), COST);
+        assert!(store.status(&lasting, &verifier(1)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_sweeper_stops_with_the_store() {
+        let store = MemoryStore::new(1 << 20);
+        let sweeper = store.spawn_sweeper(Duration::from_millis(1));
+        drop(store);
+        sweeper.await.expect("the sweeper ends without panicking");
+    }
+}

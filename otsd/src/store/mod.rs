@@ -1,0 +1,142 @@
+//! Where secrets live between create and reveal.
+//!
+//! Two implementations share one small trait: [`MemoryStore`], the embedded
+//! default, and [`RedisStore`] for production. Both pass the same conformance
+//! suite (`conformance.rs`). Every operation that takes a verifier checks it,
+//! counts a wrong one against the secret's tries, and deletes the secret at
+//! the last try, all in one atomic step; reveal also counts the view and
+//! deletes at the last one in that same step.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use ots_shared::{SecretId, Verifier};
+
+mod memory;
+mod redis;
+
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+pub(crate) mod redis_server;
+
+pub use memory::MemoryStore;
+pub use redis::RedisStore;
+
+/// A secret as it arrives from a create request.
+#[derive(Clone)]
+pub struct NewSecret {
+    /// The sealed envelope (opaque to the server).
+    pub envelope: Vec<u8>,
+    /// SHA-256 of the retrieval proof.
+    pub verifier: Verifier,
+    /// How long the secret lives.
+    pub ttl: Duration,
+    /// How many reveals it allows (at least 1).
+    pub views: u32,
+    /// Wrong proofs tolerated before it is burned (at least 1).
+    pub tries: u32,
+}
+
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("envelope_len", &self.envelope.len())
+            .field("ttl", &self.ttl)
+            .field("views", &self.views)
+            .field("tries", &self.tries)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What status reports about a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretStatus {
+    /// Reveals left.
+    pub views_left: u32,
+    /// Wrong proofs left.
+    pub tries_left: u32,
+    /// Wall-clock expiry.
+    pub expires_at: SystemTime,
+}
+
+/// What a successful reveal returns.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Revealed {
+    /// The sealed envelope.
+    pub envelope: Vec<u8>,
+    /// Reveals left; 0 means the secret is gone.
+    pub views_left: u32,
+}
+
+impl std::fmt::Debug for Revealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Revealed")
+            .field("envelope_len", &self.envelope.len())
+            .field("views_left", &self.views_left)
+            .finish()
+    }
+}
+
+/// Why a store operation did not succeed. Details are for the server's log
+/// and never name an id or hold secret material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No such secret: never existed, expired, read or burned.
+    #[error("no such secret")]
+    NotFound,
+    /// The verifier does not match; `tries_left` wrong proofs remain
+    /// (0: the secret has just been deleted).
+    #[error("wrong proof")]
+    WrongProof {
+        /// Wrong proofs left.
+        tries_left: u32,
+    },
+    /// Create found the id taken; the caller retries with a new id.
+    #[error("the id is already taken")]
+    Conflict,
+    /// No room for the secret; nothing was evicted.
+    #[error("the store is full")]
+    Full,
+    /// The store cannot be reached right now.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or an unexpected answer.
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+/// A place to keep secrets. Implementations are cheap to clone handles.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Stores `secret` under `id`, never overwriting: a taken id gives
+    /// [`StoreError::Conflict`]. Returns the wall-clock expiry.
+    fn create(
+        &self,
+        id: &SecretId,
+        secret: &NewSecret,
+    ) -> impl Future<Output = Result<SystemTime, StoreError>> + Send;
+
+    /// Views left, tries left and expiry; consumes nothing.
+    fn status(
+        &self,
+        id: &SecretId,
+        verifier: &Verifier,
+    ) -> impl Future<Output = Result<SecretStatus, StoreError>> + Send;
+
+    /// Returns the envelope and counts a view, deleting at the last one.
+    fn reveal(
+        &self,
+        id: &SecretId,
+        verifier: &Verifier,
+    ) -> impl Future<Output = Result<Revealed, StoreError>> + Send;
+
+    /// Deletes the secret.
+    fn burn(
+        &self,
+        id: &SecretId,
+        verifier: &Verifier,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Whether the store is reachable.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

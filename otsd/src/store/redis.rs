@@ -1,0 +1,463 @@
+//! The Redis store, through fred.
+//!
+//! One hash per secret at `<prefix><id>`, with a key expiry so that Redis
+//! hides an expired secret at once and frees it on its own. Every operation
+//! is one Lua script run with EVALSHA, so the proof check, the try counting,
+//! the view counting and the last-view delete are atomic across any number
+//! of otsd replicas.
+//!
+//! When Redis goes away, commands fail at once instead of queueing (fred's
+//! per-command fail-fast option) and every command has a short timeout, so
+//! a request never waits for a reconnect. The client reconnects on its own,
+//! forever; after a Redis restart the script cache is empty, which EVALSHA
+//! reports as NOSCRIPT, and the script is loaded again.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use fred::prelude::{
+    Builder, Client, ClientLike, Config, ErrorKind, Options, ReconnectPolicy, ServerConfig, Value,
+};
+use fred::types::config::UnresponsiveConfig;
+use fred::types::{ClusterHash, CustomCommand};
+use ots_shared::{SecretId, Verifier};
+
+use super::{NewSecret, Revealed, SecretStatus, Store, StoreError};
+use crate::config::RedisUrl;
+
+/// How long one command may take before the request gives up.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long to wait between reconnection attempts.
+const RECONNECT_DELAY_MS: u32 = 300;
+/// How long startup waits for the first connection.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Hash fields: envelope, verifier, views left, tries left, expiry (unix ms).
+const CREATE_LUA: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'e', ARGV[1], 'v', ARGV[2], 'n', ARGV[3], 't', ARGV[4], 'x', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+return 1
+";
+
+/// ARGV[1] is the verifier, ARGV[2] the operation. Replies: {0} not found;
+/// {1, tries_left} wrong proof; {2, views_left, tries_left, expiry_ms} for
+/// status; {2, views_left, envelope} for reveal; {2} for burn.
+const ACCESS_LUA: &str = r"
+local h = redis.call('HMGET', KEYS[1], 'v', 'n', 't', 'x')
+if not h[1] then return {0} end
+if h[1] ~= ARGV[1] then
+  local tries = redis.call('HINCRBY', KEYS[1], 't', -1)
+  if tries <= 0 then
+    redis.call('DEL', KEYS[1])
+    tries = 0
+  end
+  return {1, tries}
+end
+local op = ARGV[2]
+if op == 'status' then
+  return {2, tonumber(h[2]), tonumber(h[3]), tonumber(h[4])}
+end
+if op == 'burn' then
+  redis.call('DEL', KEYS[1])
+  return {2}
+end
+local envelope = redis.call('HGET', KEYS[1], 'e')
+local left = tonumber(h[2]) - 1
+if left <= 0 then
+  redis.call('DEL', KEYS[1])
+  left = 0
+else
+  redis.call('HSET', KEYS[1], 'n', left)
+end
+return {2, left, envelope}
+";
+
+/// The Redis store. Clones share one connection.
+#[derive(Clone)]
+pub struct RedisStore {
+    client: Client,
+    options: Options,
+    prefix: std::sync::Arc<str>,
+    create: Script,
+    access: Script,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+/// A Lua script and the SHA-1 that SCRIPT LOAD gave for it.
+#[derive(Debug, Clone)]
+struct Script {
+    source: &'static str,
+    sha: String,
+}
+
+#[derive(Clone, Copy)]
+enum Access {
+    Status,
+    Reveal,
+    Burn,
+}
+
+impl Access {
+    fn name(self) -> &'static str {
+        match self {
+            Access::Status => "status",
+            Access::Reveal => "reveal",
+            Access::Burn => "burn",
+        }
+    }
+}
+
+impl RedisStore {
+    /// Connects, waiting at most ~10 s; an unreachable Redis at startup is
+    /// an error. Afterwards the client reconnects by itself.
+    pub async fn connect(url: &RedisUrl, prefix: &str) -> anyhow::Result<Self> {
+        let config = Config::from_url_centralized(url.expose())
+            .map_err(|err| anyhow::anyhow!("invalid redis url: {}", err.details()))?;
+        let address = address_of(&config);
+        let client = build_client(config)?;
+
+        let unreachable = || format!("redis at {address} is unreachable");
+        tokio::time::timeout(STARTUP_TIMEOUT, client.init())
+            .await
+            .map_err(|_| anyhow::anyhow!("timed out after {}s", STARTUP_TIMEOUT.as_secs()))
+            .with_context(unreachable)?
+            .map_err(|err| anyhow::anyhow!("{}", err.details()))
+            .with_context(unreachable)?;
+
+        let store = Self::with_client(client, prefix).await.with_context(unreachable)?;
+        store.warn_if_evicting().await;
+        Ok(store)
+    }
+
+    async fn with_client(client: Client, prefix: &str) -> anyhow::Result<Self> {
+        let options = Options {
+            fail_fast: true,
+            timeout: Some(COMMAND_TIMEOUT),
+            max_attempts: Some(1),
+            ..Options::default()
+        };
+        let create = load_script(&client, CREATE_LUA).await?;
+        let access = load_script(&client, ACCESS_LUA).await?;
+        Ok(Self { client, options, prefix: prefix.into(), create, access })
+    }
+
+    /// Warns when Redis may evict keys under memory pressure: an evicted
+    /// secret vanishes silently. Managed Redis often refuses CONFIG; that
+    /// is not an error.
+    async fn warn_if_evicting(&self) {
+        let cmd = CustomCommand::new_static("CONFIG", None, false);
+        let reply: Result<Vec<String>, _> = self
+            .client
+            .with_options(&self.options)
+            .custom(cmd, vec!["GET", "maxmemory-policy"])
+            .await;
+        let Ok(reply) = reply else { return };
+        if let Some(policy) = reply.get(1).filter(|p| p.as_str() != "noeviction") {
+            tracing::warn!(
+                policy = %policy,
+                "redis maxmemory-policy evicts keys: secrets may vanish under memory pressure; \
+                 set it to noeviction"
+            );
+        }
+    }
+
+    fn key(&self, id: &SecretId) -> String {
+        format!("{}{}", self.prefix, id.as_str())
+    }
+
+    /// Runs a script by its SHA-1, loading it again when Redis has lost its
+    /// script cache (after a restart).
+    async fn run(
+        &self,
+        script: &Script,
+        key: String,
+        args: Vec<Value>,
+    ) -> Result<Value, StoreError> {
+        let mut command = Vec::with_capacity(args.len() + 3);
+        command.extend([Value::from(script.sha.as_str()), Value::from(1), Value::from(key)]);
+        command.extend(args);
+
+        match self.evalsha(command.clone()).await {
+            Err(err) if err.details().starts_with("NOSCRIPT") => {
+                self.script_load(script.source).await.map_err(|err| classify(&err))?;
+                self.evalsha(command).await.map_err(|err| classify(&err))
+            }
+            other => other.map_err(|err| classify(&err)),
+        }
+    }
+
+    /// EVALSHA through `custom`: fred's own `evalsha` does not honour
+    /// per-command options (its Lua interface is not implemented for
+    /// `WithOptions`), and without fail-fast a command sent while Redis is
+    /// down would wait for the full timeout instead of failing at once.
+    async fn evalsha(&self, args: Vec<Value>) -> Result<Value, fred::error::Error> {
+        // The key is the third argument (after the SHA-1 and the key count).
+        let command = CustomCommand::new_static("EVALSHA", ClusterHash::Offset(2), false);
+        self.client.with_options(&self.options).custom(command, args).await
+    }
+
+    async fn script_load(&self, source: &str) -> Result<String, fred::error::Error> {
+        let command = CustomCommand::new_static("SCRIPT", ClusterHash::Random, false);
+        self.client.with_options(&self.options).custom(command, vec!["LOAD", source]).await
+    }
+
+    async fn access(
+        &self,
+        id: &SecretId,
+        verifier: &Verifier,
+        op: Access,
+    ) -> Result<Vec<Value>, StoreError> {
+        let args = vec![bytes_value(verifier.as_bytes()), Value::from(op.name())];
+        let reply = self.run(&self.access, self.key(id), args).await?;
+        let Value::Array(items) = reply else {
+            return Err(unexpected("access reply is not an array"));
+        };
+        match items.first().and_then(Value::as_i64) {
+            Some(0) => Err(StoreError::NotFound),
+            Some(1) => Err(StoreError::WrongProof { tries_left: int_at(&items, 1)? }),
+            Some(2) => Ok(items),
+            _ => Err(unexpected("access reply has an unknown code")),
+        }
+    }
+}
+
+fn address_of(config: &Config) -> String {
+    match &config.server {
+        ServerConfig::Centralized { server } => format!("{}:{}", server.host, server.port),
+        _ => "the configured address".to_owned(),
+    }
+}
+
+fn build_client(config: Config) -> anyhow::Result<Client> {
+    let mut builder = Builder::from_config(config);
+    builder
+        .with_config(|c| c.fail_fast = true)
+        .with_connection_config(|c| {
+            c.connection_timeout = COMMAND_TIMEOUT;
+            c.internal_command_timeout = COMMAND_TIMEOUT;
+            c.max_command_attempts = 1;
+            c.unresponsive = UnresponsiveConfig {
+                max_timeout: Some(Duration::from_secs(5)),
+                interval: Duration::from_secs(1),
+            };
+        })
+        .with_performance_config(|c| c.default_command_timeout = COMMAND_TIMEOUT)
+        // max_attempts 0: reconnect forever.
+        .set_policy(ReconnectPolicy::new_constant(0, RECONNECT_DELAY_MS));
+    builder
+        .build()
+        .map_err(|err| anyhow::anyhow!("cannot set up the redis client: {}", err.details()))
+}
+
+async fn load_script(client: &Client, source: &'static str) -> anyhow::Result<Script> {
+    let command = CustomCommand::new_static("SCRIPT", ClusterHash::Random, false);
+    let sha: String = client
+        .custom(command, vec!["LOAD", source])
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot load a lua script: {}", err.details()))?;
+    Ok(Script { source, sha })
+}
+
+/// Sorts a fred error into the store's kinds of failure.
+fn classify(err: &fred::error::Error) -> StoreError {
+    let details = err.details();
+    // Redis answers that mean "not now", and fred's own messages for a
+    // command that found no live connection.
+    let transient = [
+        "LOADING",
+        "BUSY",
+        "MASTERDOWN",
+        "READONLY",
+        "TRYAGAIN",
+        "CLUSTERDOWN",
+        "Failed to route command",
+        "Too many failed write attempts",
+        "Client is not initialized",
+        "Failed to send command to router",
+    ];
+    match err.kind() {
+        ErrorKind::IO
+        | ErrorKind::Timeout
+        | ErrorKind::Canceled
+        | ErrorKind::Backpressure
+        | ErrorKind::Routing => StoreError::Unavailable(err.to_string()),
+        _ if details.contains("OOM command not allowed") => StoreError::Full,
+        _ if transient.iter().any(|prefix| details.starts_with(prefix)) => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Internal(err.to_string()),
+    }
+}
+
+fn unexpected(what: &str) -> StoreError {
+    StoreError::Internal(format!("unexpected redis reply: {what}"))
+}
+
+fn bytes_value(bytes: &[u8]) -> Value {
+    Value::Bytes(Bytes::copy_from_slice(bytes))
+}
+
+fn int_at(items: &[Value], index: usize) -> Result<u32, StoreError> {
+    let value =
+        items.get(index).and_then(Value::as_i64).ok_or_else(|| unexpected("missing number"))?;
+    u32::try_from(value.max(0)).map_err(|_| unexpected("number out of range"))
+}
+
+fn unix_ms(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn expiry_at(items: &[Value], index: usize) -> Result<SystemTime, StoreError> {
+    let ms =
+        items.get(index).and_then(Value::as_i64).ok_or_else(|| unexpected("missing expiry"))?;
+    let ms = u64::try_from(ms).map_err(|_| unexpected("negative expiry"))?;
+    Ok(UNIX_EPOCH + Duration::from_millis(ms))
+}
+
+impl Store for RedisStore {
+    async fn create(&self, id: &SecretId, secret: &NewSecret) -> Result<SystemTime, StoreError> {
+        // The key's lifetime is relative (PEXPIRE), so a clock difference
+        // between otsd and Redis cannot shorten or stretch it; the stored
+        // wall-clock expiry is only what status reports.
+        let ttl_ms = u64::try_from(secret.ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let expires_at = SystemTime::now() + secret.ttl;
+        let args = vec![
+            bytes_value(&secret.envelope),
+            bytes_value(secret.verifier.as_bytes()),
+            Value::from(i64::from(secret.views)),
+            Value::from(i64::from(secret.tries)),
+            Value::from(unix_ms(expires_at).to_string()),
+            Value::from(ttl_ms.to_string()),
+        ];
+        match self.run(&self.create, self.key(id), args).await?.as_i64() {
+            Some(1) => Ok(expires_at),
+            Some(0) => Err(StoreError::Conflict),
+            _ => Err(unexpected("create reply is not 0 or 1")),
+        }
+    }
+
+    async fn status(&self, id: &SecretId, verifier: &Verifier) -> Result<SecretStatus, StoreError> {
+        let items = self.access(id, verifier, Access::Status).await?;
+        Ok(SecretStatus {
+            views_left: int_at(&items, 1)?,
+            tries_left: int_at(&items, 2)?,
+            expires_at: expiry_at(&items, 3)?,
+        })
+    }
+
+    async fn reveal(&self, id: &SecretId, verifier: &Verifier) -> Result<Revealed, StoreError> {
+        let items = self.access(id, verifier, Access::Reveal).await?;
+        let envelope =
+            items.get(2).and_then(Value::as_bytes).ok_or_else(|| unexpected("no envelope"))?;
+        Ok(Revealed { envelope: envelope.to_vec(), views_left: int_at(&items, 1)? })
+    }
+
+    async fn burn(&self, id: &SecretId, verifier: &Verifier) -> Result<(), StoreError> {
+        self.access(id, verifier, Access::Burn).await.map(drop)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.client
+            .with_options(&self.options)
+            .ping::<String>(None)
+            .await
+            .map(drop)
+            .map_err(|err| classify(&err))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::store::conformance::{conformance_suite, secret, verifier};
+    use crate::store::redis_server::RedisServer;
+
+    async fn make() -> (RedisStore, RedisServer) {
+        let server = RedisServer::start();
+        let url = RedisUrl::parse(&server.url()).expect("valid url");
+        let store = RedisStore::connect(&url, "test:").await.expect("connect");
+        (store, server)
+    }
+
+    conformance_suite!(make());
+
+    #[tokio::test]
+    async fn keys_carry_the_prefix_and_an_expiry() {
+        let (store, _server) = make().await;
+        let id = SecretId::generate();
+        store.create(&id, &secret(b"x", 1, Duration::from_secs(60))).await.expect("create");
+        let pttl = CustomCommand::new_static("PTTL", None, false);
+        let key = format!("test:{}", id.as_str());
+        let ms: i64 = store.client.custom(pttl, vec![key]).await.expect("pttl");
+        assert!((59_000..=60_000).contains(&ms), "{ms}");
+    }
+
+    #[tokio::test]
+    async fn unreachable_at_start_is_an_error_without_the_password() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let url = RedisUrl::parse(&format!("redis://:hunter2@127.0.0.1:{port}")).expect("url");
+        let started = Instant::now();
+        let err = RedisStore::connect(&url, "test:").await.expect_err("nothing listens there");
+        let message = format!("{err:#}");
+        assert!(message.starts_with(&format!("redis at 127.0.0.1:{port} is unreachable: ")));
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(started.elapsed() < STARTUP_TIMEOUT + Duration::from_secs(1));
+    }
+
+    /// Asserts that `result` is `Unavailable` and came within `limit`.
+    fn assert_unavailable_within<T: std::fmt::Debug>(
+        limit: Duration,
+        started: Instant,
+        result: Result<T, StoreError>,
+    ) {
+        assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
+        assert!(started.elapsed() < limit, "took {:?}", started.elapsed());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn outage_fails_fast_and_recovers_without_restart() {
+        let (store, mut server) = make().await;
+        let id = SecretId::generate();
+        let hour = Duration::from_secs(3600);
+        store.create(&id, &secret(b"kept", 2, hour)).await.expect("create");
+
+        server.stop();
+        // A command sent in the instant before the client has noticed the
+        // lost connection may wait for its 2 s timeout; once the client is
+        // reconnecting, every command fails at once.
+        for limit in [Duration::from_secs(3), Duration::from_millis(200)] {
+            let started = Instant::now();
+            assert_unavailable_within(limit, started, store.reveal(&id, &verifier(1)).await);
+            let started = Instant::now();
+            let result = store.create(&id, &secret(b"x", 1, hour)).await;
+            assert_unavailable_within(limit, started, result);
+            let started = Instant::now();
+            assert_unavailable_within(limit, started, store.ping().await);
+        }
+
+        server.restart();
+        let started = Instant::now();
+        while store.ping().await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "no reconnect within 10 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // A fresh server: the data and the script cache are empty, so this
+        // also exercises loading the scripts again.
+        let fresh = SecretId::generate();
+        store.create(&fresh, &secret(b"again", 1, hour)).await.expect("create after restart");
+        let revealed = store.reveal(&fresh, &verifier(1)).await.expect("reveal after restart");
+        assert_eq!(revealed.envelope, b"again");
+    }
+}
