@@ -171,6 +171,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 413: the body or envelope is too large.
     PayloadTooLarge,
+    /// 408: the request body did not arrive in time.
+    RequestTimeout,
     /// 415: the body is not `application/json`.
     UnsupportedMediaType,
     /// 429: too many requests.
@@ -179,6 +181,9 @@ pub enum ErrorCode {
     Internal,
     /// 503: the store cannot be reached; retry later.
     StoreUnavailable,
+    /// 504: the store took the request but did not confirm it in time; the
+    /// operation may have happened (a reveal may have consumed its view).
+    StoreTimeout,
     /// 507: the store is full; nothing was evicted to make room.
     StoreFull,
     /// A code this release does not know.
@@ -188,7 +193,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server may send ([`ErrorCode::Unknown`] is client-side only).
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidTtl,
         ErrorCode::InvalidViews,
@@ -197,11 +202,13 @@ impl ErrorCode {
         ErrorCode::WrongProof,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
+        ErrorCode::RequestTimeout,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::StoreUnavailable,
+        ErrorCode::StoreTimeout,
         ErrorCode::StoreFull,
     ];
 
@@ -216,11 +223,13 @@ impl ErrorCode {
             ErrorCode::WrongProof => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::RequestTimeout => 408,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal | ErrorCode::Unknown => 500,
             ErrorCode::StoreUnavailable => 503,
+            ErrorCode::StoreTimeout => 504,
             ErrorCode::StoreFull => 507,
         }
     }

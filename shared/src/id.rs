@@ -26,11 +26,11 @@ impl SecretId {
     /// Parses the text form; anything but 22 canonical base64url characters
     /// is refused.
     pub fn parse(text: &str) -> Result<Self, IdError> {
-        if text.len() != ID_CHARS {
-            return Err(IdError::Length(text.chars().count()));
-        }
         if crate::b64::first_foreign_char(text).is_some() {
             return Err(IdError::Alphabet);
+        }
+        if text.len() != ID_CHARS {
+            return Err(IdError::Length(text.len()));
         }
         match crate::b64::decode(text) {
             Ok(bytes) if bytes.len() == ID_BYTES => Ok(Self(text.to_owned())),
@@ -79,6 +79,7 @@ mod tests {
     fn rejects_bad_ids() {
         assert_eq!(SecretId::parse("abc"), Err(IdError::Length(3)));
         assert_eq!(SecretId::parse("AAAAAAAAAAAAAAAAAAAA+A"), Err(IdError::Alphabet));
+        assert_eq!(SecretId::parse("AAAAAAAAAAAAAAAAAAAA\u{410}"), Err(IdError::Alphabet));
         assert_eq!(SecretId::parse("AAAAAAAAAAAAAAAAAAAAAB"), Err(IdError::Canonical));
         assert!(SecretId::parse("AAAAAAAAAAAAAAAAAAAAAA").is_ok());
     }

@@ -28,7 +28,7 @@ mod b64;
 pub use envelope::{Content, ContentKind, Envelope, EnvelopeError};
 pub use id::SecretId;
 pub use kdf::{Argon2Params, DerivedKeys, Proof, Verifier};
-pub use link::{Fragment, LinkError, ShareLink};
+pub use link::{Fragment, LinkError, ShareLink, normalize_base};
 pub use secret::{LinkKey, Passphrase, SecretBytes};
 
 /// Fills `buf` from the operating system's CSPRNG.

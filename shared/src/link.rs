@@ -144,7 +144,7 @@ pub struct ShareLink {
 impl ShareLink {
     /// Builds a link from the server's public base URL, an id and a fragment.
     pub fn new(base: &str, id: SecretId, fragment: Fragment) -> Result<Self, LinkError> {
-        let base = check_base(base)?;
+        let base = normalize_base(base)?;
         Ok(Self { base, id, fragment })
     }
 
@@ -195,8 +195,14 @@ impl fmt::Debug for ShareLink {
     }
 }
 
-/// Checks a base URL and drops trailing slashes: `http(s)://host[:port][/path]`.
-fn check_base(base: &str) -> Result<String, LinkError> {
+/// Checks a server's base URL and drops trailing slashes.
+///
+/// Accepted: `http(s)://host[:port][/path]` in printable ASCII, with no user
+/// information, query or fragment. Anything else is refused rather than
+/// guessed at: a `\\` or `@` in the authority makes clients disagree about
+/// which host is meant, and bidirectional-override characters make a link
+/// show one host and contact another.
+pub fn normalize_base(base: &str) -> Result<String, LinkError> {
     let lower = base.to_ascii_lowercase();
     let scheme_len = ["https://", "http://"]
         .iter()
@@ -204,11 +210,27 @@ fn check_base(base: &str) -> Result<String, LinkError> {
         .map(|scheme| scheme.len())
         .ok_or(LinkError::BadScheme)?;
     let base = base.trim_end_matches('/');
-    let host = base.get(scheme_len..).unwrap_or_default().split('/').next().unwrap_or_default();
-    if host.is_empty() || base.contains(['?', '#', ' ']) || base.chars().any(char::is_control) {
+    let printable = base.bytes().all(|b| b.is_ascii_graphic());
+    if !printable || base.contains(['?', '#', '\\', '@']) {
         return Err(LinkError::BadBase);
     }
+    let authority =
+        base.get(scheme_len..).unwrap_or_default().split('/').next().unwrap_or_default();
+    check_authority(authority)?;
     Ok(base.to_owned())
+}
+
+/// A host, optionally with a port of 1 to 65535 (IPv6 literals in brackets).
+fn check_authority(authority: &str) -> Result<(), LinkError> {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.starts_with('[') || host.ends_with(']') => (host, Some(port)),
+        _ => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    if host.is_empty() || host == "[]" || !port_ok {
+        return Err(LinkError::BadBase);
+    }
+    Ok(())
 }
 
 /// Why text is not a usable share link. Messages never repeat the key.
@@ -293,6 +315,7 @@ mod tests {
         let url = sample(None).to_url();
         assert!(url.starts_with("https://ots.example/team/s/AAECAwQFBgcICQoLDA0ODw#EKur"), "{url}");
         assert_eq!(url.split('#').nth(1).map(str::len), Some(44));
+        assert_eq!(normalize_base("HTTP://[::1]:8080/"), Ok("HTTP://[::1]:8080".to_owned()));
 
         let back = ShareLink::parse(&url).expect("parse");
         assert_eq!(back.base(), "https://ots.example/team");
@@ -341,6 +364,11 @@ mod tests {
             (format!("{url}|"), LinkError::ForeignChar('|')),
             (url.replace("/s/", "/x/"), LinkError::NotShareLink),
             (url.replace("https://", "ftp://"), LinkError::BadScheme),
+            (url.replace("https://", "https://user:pw@"), LinkError::BadBase),
+            (url.replace("ots.example", "evil.example\\@ots.example"), LinkError::BadBase),
+            (url.replace("ots.example", "ots.example:65536"), LinkError::BadBase),
+            (url.replace("ots.example", "ots.example:"), LinkError::BadBase),
+            (url.replace("/team", "/te\u{202e}am"), LinkError::BadBase),
             (url.replace("#EK", "#IK"), LinkError::UnsupportedVersion(2)),
             (url.replace("#EK", "#Em"), LinkError::UnknownFlags),
         ];

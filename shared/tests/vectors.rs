@@ -596,6 +596,14 @@ fn link_cases() -> Vec<LinkVector> {
         ("short id", url.replace("q1Z3cm9vdHNfYW5kX2J5dA", "q1Z3cm9vdHNfYW5kX2J5d"), "bad_id"),
         ("ftp scheme", url.replace("https://", "ftp://"), "bad_scheme"),
         ("no host", url.replace("https://ots.example.com/team", "https://"), "bad_base"),
+        ("user info before the host", url.replace("https://", "https://user:pw@"), "bad_base"),
+        (
+            "backslash in the host",
+            url.replace("ots.example", "evil.example\\@ots.example"),
+            "bad_base",
+        ),
+        ("port out of range", url.replace("example.com", "example.com:70000"), "bad_base"),
+        ("right-to-left override in the base", url.replace("/team", "/te\u{202e}am"), "bad_base"),
     ];
 
     let mut out: Vec<LinkVector> = ok_cases
