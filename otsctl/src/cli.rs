@@ -157,8 +157,14 @@ pub struct CompletionsArgs {
 }
 
 /// Parses a TTL such as `30s`, `10m`, `1h` or `7d` into whole seconds.
+///
+/// humantime's own messages suggest units such as `ms` that are refused
+/// here, so its errors are replaced rather than passed on.
 fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    let ttl = humantime::parse_duration(text).map_err(|err| match err {
+        humantime::DurationError::NumberOverflow => "the duration is too long".to_owned(),
+        _ => "use a number and a unit, e.g. 30s, 10m, 1h, 7d".to_owned(),
+    })?;
     if ttl.subsec_nanos() != 0 {
         return Err("use whole seconds, e.g. 30s, 10m, 1h, 7d".into());
     }
@@ -187,7 +193,14 @@ mod tests {
         assert_eq!(parse_ttl("1h 30m"), Ok(Duration::from_secs(5_400)));
         assert_eq!(parse_ttl("0s"), Err("the ttl must be at least 1s".into()));
         assert_eq!(parse_ttl("1500ms"), Err("use whole seconds, e.g. 30s, 10m, 1h, 7d".into()));
-        assert!(parse_ttl("soon").is_err());
+        assert_eq!(parse_ttl("10ms"), Err("use whole seconds, e.g. 30s, 10m, 1h, 7d".into()));
+        for text in ["10", "soon", "", "1h soon", "-5m"] {
+            assert_eq!(
+                parse_ttl(text),
+                Err("use a number and a unit, e.g. 30s, 10m, 1h, 7d".into())
+            );
+        }
+        assert_eq!(parse_ttl("99999999999999999999d"), Err("the duration is too long".into()));
     }
 
     #[test]

@@ -6,43 +6,54 @@
 
 use std::net::IpAddr;
 
+use ots_shared::{LinkError, normalize_base};
 use reqwest::Url;
 
 use crate::error::{Error, Result};
 use crate::output;
 
-/// A validated server base URL: http or https, a host, no query or fragment,
-/// no trailing slash.
+/// A validated server base URL: http or https, a host, no user information,
+/// query or fragment, no trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerUrl {
     base: String,
+    origin: String,
     loopback: bool,
     https: bool,
 }
 
 impl ServerUrl {
-    /// Parses and checks a base URL.
+    /// Parses and checks a base URL with the same rules as share links.
     pub fn parse(text: &str) -> Result<Self> {
+        if text.contains('@') {
+            // Whatever follows, a user name or password must not be echoed.
+            return Err(Error::usage(
+                "the server url must not contain '@': it takes no user name or password",
+            ));
+        }
         let shown = output::escape(text, 200);
-        let url = Url::parse(text)
-            .map_err(|e| Error::usage(format!("the server url {shown:?} is not valid: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::usage(format!(
-                "the server url {shown:?} must start with http:// or https://"
-            )));
-        }
-        if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::usage(format!(
-                "the server url {shown:?} must be a base url such as https://ots.example"
-            )));
-        }
-        let base = url.as_str().trim_end_matches('/').to_owned();
-        Ok(Self { base, loopback: is_loopback(&url), https: url.scheme() == "https" })
+        let base = normalize_base(text).map_err(|err| match err {
+            LinkError::BadScheme => Error::usage(format!(
+                "the server url \"{shown}\" must start with http:// or https://"
+            )),
+            _ => Error::usage(format!(
+                "the server url \"{shown}\" is not valid: it must be a base url such as https://ots.example"
+            )),
+        })?;
+        let url = Url::parse(&base)
+            .map_err(|e| Error::usage(format!("the server url \"{shown}\" is not valid: {e}")))?;
+        Ok(Self {
+            origin: url.origin().ascii_serialization(),
+            loopback: is_loopback(&url),
+            https: url.scheme() == "https",
+            base,
+        })
     }
 
-    /// The base, without a trailing slash.
-    pub fn as_str(&self) -> &str {
-        &self.base
+    /// `scheme://host[:port]`: how messages name the server, without the
+    /// path.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// An absolute URL for an API path (which starts with `/`).
@@ -56,7 +67,7 @@ impl ServerUrl {
         if !self.https && !self.loopback {
             output::warn(&format!(
                 "{} uses plain http: anyone on the network path can see and replay the requests; use https",
-                self.base
+                self.origin
             ));
         }
     }
@@ -106,17 +117,55 @@ mod tests {
     #[test]
     fn normalises_the_base() {
         let url = ServerUrl::parse("https://ots.example/team/").expect("valid");
-        assert_eq!(url.as_str(), "https://ots.example/team");
+        assert_eq!(url.join(""), "https://ots.example/team");
         assert_eq!(url.join("/api/v1/config"), "https://ots.example/team/api/v1/config");
         assert_eq!(
-            ServerUrl::parse("https://ots.example").expect("valid").as_str(),
+            ServerUrl::parse("https://ots.example").expect("valid").join(""),
             "https://ots.example"
         );
     }
 
     #[test]
+    fn messages_name_only_scheme_host_and_port() {
+        let url = ServerUrl::parse("http://ots.example:8080/team/").expect("valid");
+        assert_eq!(url.origin(), "http://ots.example:8080");
+        assert_eq!(ServerUrl::parse("https://[::1]/x").expect("valid").origin(), "https://[::1]");
+    }
+
+    #[test]
+    fn refuses_credentials_without_echoing_them() {
+        for text in ["https://user:hunter2@ots.example", "https://hunter2@ots.example/"] {
+            let err = ServerUrl::parse(text).expect_err(text);
+            assert_eq!(err.exit(), crate::error::Exit::Usage);
+            assert_eq!(
+                err.render(),
+                "otsctl: the server url must not contain '@': it takes no user name or password\n"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_urls_are_escaped_once() {
+        let err = ServerUrl::parse("http://a\x1bb\\c").expect_err("control character");
+        assert_eq!(
+            err.render(),
+            "otsctl: the server url \"http://a\\u{1b}b\\c\" is not valid: it must be a base url such as https://ots.example\n"
+        );
+    }
+
+    #[test]
     fn refuses_non_base_urls() {
-        for text in ["ftp://x", "ots.example", "https://x/?a=1", "https://x/#k", "file:///tmp"] {
+        for text in [
+            "ftp://x",
+            "ots.example",
+            "https://x/?a=1",
+            "https://x/#k",
+            "file:///tmp",
+            "https://x:0",
+            "https://x:65536",
+            "https://x\\y",
+            "https://\u{e9}.example",
+        ] {
             let err = ServerUrl::parse(text).expect_err(text);
             assert_eq!(err.exit(), crate::error::Exit::Usage, "{text}");
         }

@@ -14,7 +14,8 @@ use std::fmt;
 pub enum Exit {
     /// 0: the command did what was asked.
     Success,
-    /// 1: any other error, such as reading or writing a local file.
+    /// 1: any other error: the result could not be saved or printed, or the
+    /// server's answer was not one otsd gives.
     Failure,
     /// 2: wrong arguments, unusable input, or a malformed link.
     Usage,
@@ -61,7 +62,7 @@ impl Exit {
     pub fn describe(self) -> &'static str {
         match self {
             Exit::Success => "success",
-            Exit::Failure => "other error (local files, unexpected answers)",
+            Exit::Failure => "other error (saving or printing the result, unexpected answers)",
             Exit::Usage => "usage error or malformed link",
             Exit::NotFound => "the secret does not exist (read, expired, burned, or never existed)",
             Exit::WrongKey => "wrong key or passphrase",
@@ -132,11 +133,16 @@ impl Error {
         self.inner.downcast_ref::<crate::output::StdoutClosed>().is_some()
     }
 
-    /// The lines printed on stderr: `otsctl: <chain>` and any `hint:` lines.
-    pub fn render(&self) -> String {
+    /// The message chain, without the `otsctl:` prefix and the hints.
+    pub fn message(&self) -> String {
         let chain: Vec<String> =
             self.inner.chain().map(|e| lowercase_first(&e.to_string())).collect();
-        let mut text = format!("otsctl: {}\n", chain.join(": "));
+        chain.join(": ")
+    }
+
+    /// The lines printed on stderr: `otsctl: <chain>` and any `hint:` lines.
+    pub fn render(&self) -> String {
+        let mut text = format!("otsctl: {}\n", self.message());
         for hint in &self.hints {
             text.push_str(&format!("hint: {hint}\n"));
         }

@@ -2,7 +2,9 @@
 //!
 //! Bytes are kept exactly as read: no trimming, no newline conversion, no
 //! Unicode normalisation. The one exception is the prompt, where the Enter
-//! that ends the line is not part of the secret.
+//! that ends the line is not part of the secret. Reading stops one byte past
+//! what the server accepts, so `send /dev/zero` ends at once, in bounded
+//! memory.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
@@ -13,65 +15,103 @@ use ots_shared::{Content, SecretBytes};
 use crate::error::{Error, Exit, Result};
 use crate::output;
 
-/// The most memory reserved ahead of reading a file, whatever size it claims.
-const RESERVE_CAP: u64 = 1 << 30;
-
-/// Where the secret came from, which decides the payload's kind and name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Source {
-    /// A file named on the command line.
-    File,
+/// Where the secret comes from, which decides the payload's kind and name.
+/// Choosing it (and opening a file) happens before any request; reading it
+/// happens once the server's size limit is known.
+#[derive(Debug)]
+pub enum Source {
+    /// A file named on the command line, opened.
+    File {
+        /// The open file.
+        file: File,
+        /// Its base name, which travels (encrypted) with it.
+        name: String,
+        /// Its path, escaped for messages.
+        shown: String,
+    },
     /// Stdin that is a pipe or a redirected file.
     Stdin,
     /// A hidden prompt on the terminal.
     Prompt,
 }
 
-/// Reads the secret from `file`, else stdin, else a prompt, and wraps it as
-/// payload content.
-pub fn read_secret(file: Option<&Path>) -> Result<Content> {
-    let (source, content) = match file {
-        Some(path) => (Source::File, read_file(path)?),
-        None if io::stdin().is_terminal() => (Source::Prompt, prompt()?),
-        None => (Source::Stdin, Content::text(read_stdin()?)),
-    };
-    if content.data.is_empty() {
-        return Err(Error::usage("the secret is empty")
-            .hint("pipe the secret in, name a file, or type it at the prompt"));
+/// Chooses the source: `file`, else stdin, else a prompt; opens the file.
+pub fn open(file: Option<&Path>) -> Result<Source> {
+    match file {
+        Some(path) => open_file(path),
+        None if io::stdin().is_terminal() => Ok(Source::Prompt),
+        None => Ok(Source::Stdin),
     }
-    if source == Source::Stdin && content.data.expose().ends_with(b"\n") {
-        output::note(
-            "the secret ends with a newline, which is kept; use printf '%s' to send it without",
-        );
-    }
-    Ok(content)
 }
 
-/// Reads a whole file; its base name travels (encrypted) with it.
-fn read_file(path: &Path) -> Result<Content> {
+impl Source {
+    /// The length of the name that travels with the secret.
+    pub fn name_len(&self) -> usize {
+        match self {
+            Source::File { name, .. } => name.len(),
+            Source::Stdin | Source::Prompt => 0,
+        }
+    }
+
+    /// Reads the secret and wraps it as payload content; reads at most one
+    /// byte more than `max_len`, and returns `None` when there is more.
+    pub fn read(self, max_len: u64) -> Result<Option<Content>> {
+        let from_stdin = matches!(self, Source::Stdin);
+        let content = match self {
+            Source::File { file, name, shown } => {
+                Content::file(name, read_file(file, &shown, max_len)?)
+            }
+            Source::Stdin => Content::text(read_stdin(max_len)?),
+            Source::Prompt => prompt()?,
+        };
+        if u64::try_from(content.data.len()).unwrap_or(u64::MAX) > max_len {
+            return Ok(None);
+        }
+        if content.data.is_empty() {
+            return Err(Error::usage("the secret is empty")
+                .hint("pipe the secret in, name a file, or type it at the prompt"));
+        }
+        if from_stdin && content.data.expose().ends_with(b"\n") {
+            output::note(
+                "the secret ends with a newline, which is kept; use printf '%s' to send it without",
+            );
+        }
+        Ok(Some(content))
+    }
+}
+
+/// Opens a file to send; its base name travels (encrypted) with it.
+fn open_file(path: &Path) -> Result<Source> {
     let shown = output::escape(&path.display().to_string(), 200);
-    let cannot = |err: io::Error| {
-        Error::new(Exit::Usage, anyhow::Error::new(err).context(format!("cannot read {shown}")))
-    };
     if path.is_dir() {
         return Err(Error::usage(format!("cannot read {shown}: it is a directory")));
     }
-    let mut file = File::open(path).map_err(|err| {
+    let file = File::open(path).map_err(|err| {
         let not_found = err.kind() == io::ErrorKind::NotFound;
-        let error = cannot(err);
+        let error = cannot_read(&shown, err);
         if not_found {
             error.hint("the secret comes from a file, a pipe or a prompt, never from an argument")
         } else {
             error
         }
     })?;
+    Ok(Source::File { file, name: base_name(path), shown })
+}
+
+fn cannot_read(shown: &str, err: io::Error) -> Error {
+    Error::new(Exit::Usage, anyhow::Error::new(err).context(format!("cannot read {shown}")))
+}
+
+/// Reads at most `max_len + 1` bytes of a file.
+fn read_file(file: File, shown: &str, max_len: u64) -> Result<SecretBytes> {
+    let limit = max_len.saturating_add(1);
     let mut data = SecretBytes::default();
     // Reserving the size up front avoids reallocations that would leave
     // unwiped copies of the secret behind.
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0).min(RESERVE_CAP);
-    data.expose_mut().reserve(usize::try_from(size).unwrap_or(0) + 1);
-    file.read_to_end(data.expose_mut()).map_err(cannot)?;
-    Ok(Content::file(base_name(path), data))
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
+    data.expose_mut().reserve(usize::try_from(size).unwrap_or(0));
+    file.take(limit).read_to_end(data.expose_mut()).map_err(|err| cannot_read(shown, err))?;
+    Ok(data)
 }
 
 /// The name stored in the payload: the path's last component, or `secret`
@@ -82,10 +122,12 @@ fn base_name(path: &Path) -> String {
         .unwrap_or_else(|| "secret".to_owned())
 }
 
-fn read_stdin() -> Result<SecretBytes> {
+/// Reads at most `max_len + 1` bytes of stdin.
+fn read_stdin(max_len: u64) -> Result<SecretBytes> {
     let mut data = SecretBytes::default();
     io::stdin()
         .lock()
+        .take(max_len.saturating_add(1))
         .read_to_end(data.expose_mut())
         .map_err(|err| anyhow::Error::new(err).context("cannot read the secret from stdin"))?;
     Ok(data)

@@ -74,6 +74,51 @@ pub fn stdout_line(line: &str) -> anyhow::Result<()> {
     stdout(format!("{line}\n").as_bytes())
 }
 
+/// Writes a result that must not vanish (a revealed secret, a new link) to
+/// stdout, reporting every failure: a broken pipe, a full disk, or a closed
+/// stdout, which the standard library's `Stdout` would report as success.
+pub fn deliver(bytes: &[u8]) -> io::Result<()> {
+    let mut out = stdout_file()?;
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Whether stdout leads nowhere: /dev/null, or closed when otsctl started
+/// (the Rust runtime then opens /dev/null in its place, so `>&-` looks the
+/// same as `>/dev/null`).
+#[cfg(unix)]
+pub fn stdout_is_discarded() -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+    let Ok(out) = stdout_file().and_then(|file| file.metadata()) else {
+        return true;
+    };
+    let Ok(null) = std::fs::metadata("/dev/null") else {
+        return false;
+    };
+    out.file_type().is_char_device() && out.rdev() == null.rdev()
+}
+
+/// Whether stdout leads nowhere (not detectable here).
+#[cfg(not(unix))]
+pub fn stdout_is_discarded() -> bool {
+    false
+}
+
+/// Stdout as a file of its own, written without `Stdout`'s buffer; fails
+/// when descriptor 1 is closed.
+#[cfg(unix)]
+fn stdout_file() -> io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    Ok(std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?))
+}
+
+/// Stdout, locked.
+#[cfg(not(unix))]
+fn stdout_file() -> io::Result<io::StdoutLock<'static>> {
+    Ok(io::stdout().lock())
+}
+
 /// Makes untrusted text safe for a terminal: control, bidi and other
 /// invisible formatting characters are escaped, and the text is cut to
 /// `max_chars` characters.
@@ -128,9 +173,34 @@ pub fn delivery(stdout_is_terminal: bool, content: &Content) -> Delivery {
         return Delivery::Stdout;
     }
     match content.kind {
-        ContentKind::File if !content.name.is_empty() => Delivery::NewFile(content.name.clone()),
-        _ => Delivery::NewFile("secret.bin".to_owned()),
+        ContentKind::File => Delivery::NewFile(safe_file_name(&content.name)),
+        ContentKind::Text => Delivery::NewFile(FALLBACK_NAME.to_owned()),
     }
+}
+
+/// The name a secret gets when its payload names none usable.
+const FALLBACK_NAME: &str = "secret.bin";
+/// The longest file name taken from a payload, in bytes.
+const MAX_SAFE_NAME: usize = 100;
+
+/// A sender-chosen file name made harmless in the current directory: no
+/// leading dots (no `.bashrc`, no hidden files), nothing but letters, digits,
+/// `.`, `_`, `-` and spaces (others become `_`, so no `/` or terminal
+/// controls), at most 100 bytes; `secret.bin` when nothing is left.
+pub fn safe_file_name(name: &str) -> String {
+    let safe: String =
+        name.trim_start_matches('.')
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ' ' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(MAX_SAFE_NAME)
+            .collect();
+    if safe.is_empty() { FALLBACK_NAME.to_owned() } else { safe }
 }
 
 /// Whether stdout is a terminal.
@@ -179,6 +249,32 @@ mod tests {
         assert_eq!(delivery(true, &file), Delivery::NewFile("key.der".into()));
         let printable = Content::file(".env", SecretBytes::new(b"A=1\n".to_vec()));
         assert_eq!(delivery(true, &printable), Delivery::Stdout);
+        let hidden = Content::file(".bashrc", SecretBytes::new(vec![0]));
+        assert_eq!(delivery(true, &hidden), Delivery::NewFile("bashrc".into()));
+    }
+
+    #[test]
+    fn sender_chosen_names_are_made_safe() {
+        let cases = [
+            ("key.der", "key.der"),
+            ("my key-2_final.pem", "my key-2_final.pem"),
+            (".bashrc", "bashrc"),
+            ("...profile", "profile"),
+            ("../../.ssh/authorized_keys", "_.._.ssh_authorized_keys"),
+            ("/etc/passwd", "_etc_passwd"),
+            ("a\\b:c*d?e", "a_b_c_d_e"),
+            ("\u{202e}gpj.exe", "_gpj.exe"),
+            ("na\u{ef}ve\u{1F511}.txt", "na_ve_.txt"),
+            ("\x1b[2J", "__2J"),
+            ("", "secret.bin"),
+            (".", "secret.bin"),
+            ("..", "secret.bin"),
+        ];
+        for (name, safe) in cases {
+            assert_eq!(safe_file_name(name), safe, "{name:?}");
+        }
+        assert_eq!(safe_file_name(&"x".repeat(300)), "x".repeat(100));
+        assert_eq!(safe_file_name(&"\u{e9}".repeat(300)), "_".repeat(100));
     }
 
     #[test]

@@ -16,10 +16,19 @@ use clap::{CommandFactory as _, Parser};
 
 use ots_shared::api::{API_VERSION, ServerConfig};
 use ots_shared::envelope::{MIN_PADDED_LEN, NONCE_LEN, TAG_LEN, VERSION};
+use ots_shared::{LinkError, normalize_base};
+
+use crate::store::ENTRY_OVERHEAD;
 
 /// The smallest envelope the format allows; a smaller limit could store
 /// nothing.
 const MIN_ENVELOPE_BYTES: u64 = (5 + NONCE_LEN + MIN_PADDED_LEN + TAG_LEN) as u64;
+/// The longest lifetime otsd accepts in its settings. It keeps every expiry
+/// far inside the range of the clocks it is added to.
+const TTL_CAP: Duration = Duration::from_secs(365 * 24 * 3600);
+/// What a duration setting accepts, for error messages.
+const DURATION_FORMS: &str =
+    "use a number with s, m, h or d (30s, 10m, 1h, 7d), or a combination like 1h30m";
 
 /// The raw flags, as clap sees them. Use [`Config::from_args`] to check them.
 #[derive(Debug, Clone, Parser)]
@@ -31,55 +40,115 @@ const MIN_ENVELOPE_BYTES: u64 = (5 + NONCE_LEN + MIN_PADDED_LEN + TAG_LEN) as u6
                   limit.\n\nEvery flag can also be set through the environment variable named \
                   beside it. A variable that is set but empty, or any invalid value, stops \
                   otsd at start. Sizes take plain bytes or a unit (512KiB, 2MiB, 1GB); \
-                  durations take a number and a unit (30s, 10m, 1h, 7d)."
+                  durations take a number and a unit, s, m, h or d (30s, 10m, 1h, 7d), or a \
+                  combination like 1h30m."
 )]
+// The field docs are clap's --help text, where `[user:password@]` is usage
+// notation, not a rustdoc link.
+#[allow(rustdoc::broken_intra_doc_links)]
 pub struct Args {
     /// Address to listen on, IP:PORT (port 0 picks a free port)
-    #[arg(long, env = "OTSD_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "OTSD_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        hide_env_values = true
+    )]
     pub listen: String,
 
     /// Base URL put in share links, http(s)://host[:port][/path] without query or
     /// fragment [default: http:// and the bound address]
-    #[arg(long, env = "OTSD_PUBLIC_URL", value_name = "URL")]
+    #[arg(long, env = "OTSD_PUBLIC_URL", value_name = "URL", hide_env_values = true)]
     pub public_url: Option<String>,
 
-    /// Redis to store secrets in: redis://[user:password@]host[:port][/db], or
-    /// rediss:// for TLS [default: none: an in-memory store that a restart empties]
+    /// Redis (7.0 or newer) to store secrets in: redis://[user:password@]host[:port][/db],
+    /// or rediss:// for TLS [default: none: an in-memory store that a restart empties]
     #[arg(long, env = "OTSD_REDIS_URL", value_name = "URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
     /// Prefix of every Redis key otsd writes
-    #[arg(long, env = "OTSD_REDIS_PREFIX", value_name = "PREFIX", default_value = "ots:")]
+    #[arg(
+        long,
+        env = "OTSD_REDIS_PREFIX",
+        value_name = "PREFIX",
+        default_value = "ots:",
+        hide_env_values = true
+    )]
     pub redis_prefix: String,
 
     /// Largest sealed secret accepted, in bytes (units allowed: 512KiB, 2MiB)
-    #[arg(long, env = "OTSD_MAX_SECRET_BYTES", value_name = "SIZE", default_value = "2MiB")]
+    #[arg(
+        long,
+        env = "OTSD_MAX_SECRET_BYTES",
+        value_name = "SIZE",
+        default_value = "2MiB",
+        hide_env_values = true
+    )]
     pub max_secret_bytes: String,
 
-    /// Longest lifetime a secret may ask for (whole seconds: 30s, 10m, 1h, 7d)
-    #[arg(long, env = "OTSD_MAX_TTL", value_name = "DURATION", default_value = "7d")]
+    /// Longest lifetime a secret may ask for, at most 365d (whole seconds: 30s, 10m,
+    /// 1h, 7d)
+    #[arg(
+        long,
+        env = "OTSD_MAX_TTL",
+        value_name = "DURATION",
+        default_value = "7d",
+        hide_env_values = true
+    )]
     pub max_ttl: String,
 
     /// Lifetime of a secret that asks for none; at most --max-ttl
-    #[arg(long, env = "OTSD_DEFAULT_TTL", value_name = "DURATION", default_value = "24h")]
+    #[arg(
+        long,
+        env = "OTSD_DEFAULT_TTL",
+        value_name = "DURATION",
+        default_value = "24h",
+        hide_env_values = true
+    )]
     pub default_ttl: String,
 
     /// Most views one secret may allow
-    #[arg(long, env = "OTSD_MAX_VIEWS", value_name = "N", default_value = "100")]
+    #[arg(
+        long,
+        env = "OTSD_MAX_VIEWS",
+        value_name = "N",
+        default_value = "100",
+        hide_env_values = true
+    )]
     pub max_views: String,
 
     /// Wrong proofs (wrong key or passphrase) tolerated before a secret is burned
-    #[arg(long, env = "OTSD_MAX_FAILED_PROOFS", value_name = "N", default_value = "5")]
+    #[arg(
+        long,
+        env = "OTSD_MAX_FAILED_PROOFS",
+        value_name = "N",
+        default_value = "5",
+        hide_env_values = true
+    )]
     pub max_failed_proofs: String,
 
-    /// Memory store only: total bytes of secrets held (units allowed); when full,
-    /// creates fail with 507 and nothing is evicted
-    #[arg(long, env = "OTSD_MEMORY_CAPACITY_BYTES", value_name = "SIZE", default_value = "256MiB")]
+    /// Memory store only: total bytes of secrets held (units allowed), at least
+    /// --max-secret-bytes plus 192; when full, creates fail with 507 and nothing
+    /// live is evicted
+    #[arg(
+        long,
+        env = "OTSD_MEMORY_CAPACITY_BYTES",
+        value_name = "SIZE",
+        default_value = "256MiB",
+        hide_env_values = true
+    )]
     pub memory_capacity_bytes: String,
 
     /// Log filter in tracing EnvFilter syntax (error, warn, info, debug, trace,
     /// or e.g. otsd=debug); logs go to stderr
-    #[arg(long, env = "OTSD_LOG", value_name = "FILTER", default_value = "info")]
+    #[arg(
+        long,
+        env = "OTSD_LOG",
+        value_name = "FILTER",
+        default_value = "info",
+        hide_env_values = true
+    )]
     pub log: String,
 }
 
@@ -197,10 +266,7 @@ impl Config {
         let limits = limits(args)?;
         let store = match args.redis_url.as_deref() {
             None => StoreConfig::Memory {
-                capacity_bytes: positive(
-                    "--memory-capacity-bytes",
-                    byte_size("--memory-capacity-bytes", &args.memory_capacity_bytes)?,
-                )?,
+                capacity_bytes: memory_capacity(&args.memory_capacity_bytes, &limits)?,
             },
             Some(url) => StoreConfig::Redis {
                 url: RedisUrl::parse(url)?,
@@ -301,40 +367,73 @@ fn count(flag: &str, text: &str) -> Result<u32, ConfigError> {
     Ok(positive(flag, u64::from(value))? as u32)
 }
 
+/// A lifetime: whole seconds, more than zero, at most [`TTL_CAP`]. humantime
+/// also knows units otsd has no use for (ms, us, ns), so its own message,
+/// which lists them, is not passed on.
 fn ttl(flag: &str, text: &str) -> Result<Duration, ConfigError> {
     let text = non_empty(flag, text)?;
-    let duration = humantime::parse_duration(text.trim()).map_err(|err| {
-        invalid(flag, format!("{text:?} is not a duration like 30s, 1h or 7d: {err}"))
-    })?;
+    let duration = match humantime::parse_duration(text.trim()) {
+        Ok(duration) => duration,
+        Err(humantime::DurationError::NumberOverflow) => return Err(too_long(flag)),
+        Err(_) => {
+            return Err(invalid(flag, format!("{text:?} is not a duration: {DURATION_FORMS}")));
+        }
+    };
     if duration.subsec_nanos() != 0 {
         return Err(invalid(flag, "must be a whole number of seconds"));
     }
     if duration.is_zero() {
         return Err(invalid(flag, "must be greater than zero"));
     }
+    if duration > TTL_CAP {
+        return Err(too_long(flag));
+    }
     Ok(duration)
 }
 
-/// Checks a public base URL: http or https, a host, no user info, query or
-/// fragment. A trailing slash is dropped so links have exactly one.
+fn too_long(flag: &str) -> ConfigError {
+    invalid(flag, format!("must be at most {} days", TTL_CAP.as_secs() / 86_400))
+}
+
+/// The memory store's capacity: enough for at least one secret of the
+/// largest size, or every create of such a secret would fail.
+fn memory_capacity(text: &str, limits: &Limits) -> Result<u64, ConfigError> {
+    let flag = "--memory-capacity-bytes";
+    let capacity = byte_size(flag, text)?;
+    let smallest = limits.max_secret_bytes.saturating_add(ENTRY_OVERHEAD);
+    if capacity < smallest {
+        return Err(invalid(
+            flag,
+            format!(
+                "must be at least {smallest} bytes, room for one secret of --max-secret-bytes \
+                 ({} bytes)",
+                limits.max_secret_bytes
+            ),
+        ));
+    }
+    Ok(capacity)
+}
+
+/// Checks a public base URL with the same rule otsctl applies to links
+/// ([`normalize_base`]), so every link otsd hands out parses on the other
+/// side. A trailing slash is dropped so links have exactly one. Messages
+/// never repeat the URL: it may hold a password.
 fn public_url(text: &str) -> Result<String, ConfigError> {
     let flag = "--public-url";
     let text = non_empty(flag, text)?.trim();
-    let uri: hyper::Uri =
-        text.parse().map_err(|_| invalid(flag, format!("{text:?} is not a URL")))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
-        return Err(invalid(flag, "must start with http:// or https://"));
+    normalize_base(text).map_err(|err| invalid(flag, public_url_problem(text, &err)))
+}
+
+fn public_url_problem(text: &str, err: &LinkError) -> &'static str {
+    match err {
+        LinkError::BadScheme => "must start with http:// or https://",
+        _ if text.contains(['?', '#']) => "must not have a query (?) or fragment (#)",
+        _ if text.contains('@') => "must not hold user info (user:password@)",
+        _ => {
+            "must be http(s)://host[:port][/path] in ASCII, with a port from 1 to 65535 and no \
+             backslash"
+        }
     }
-    let Some(authority) = uri.authority() else {
-        return Err(invalid(flag, "has no host"));
-    };
-    if authority.as_str().contains('@') || authority.host().is_empty() {
-        return Err(invalid(flag, "must be http(s)://host[:port][/path] without user info"));
-    }
-    if text.contains('?') || text.contains('#') {
-        return Err(invalid(flag, "must not have a query (?) or fragment (#)"));
-    }
-    Ok(text.trim_end_matches('/').to_owned())
 }
 
 fn log_filter(text: &str) -> Result<String, ConfigError> {
@@ -344,183 +443,4 @@ fn log_filter(text: &str) -> Result<String, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Config, ConfigError> {
-        let argv = std::iter::once("otsd").chain(args.iter().copied());
-        let args = Args::try_parse_from(argv).expect("clap accepts the arguments");
-        Config::from_args(&args)
-    }
-
-    fn error(args: &[&str]) -> String {
-        parse(args).expect_err("the configuration is invalid").to_string()
-    }
-
-    #[test]
-    fn defaults() {
-        let config = parse(&[]).expect("defaults are valid");
-        assert_eq!(config.listen, "127.0.0.1:8080".parse().expect("addr"));
-        assert_eq!(config.public_url, None);
-        assert!(matches!(config.store, StoreConfig::Memory { capacity_bytes: 268_435_456 }));
-        assert_eq!(config.limits, Limits::default());
-        assert_eq!(config.limits.max_secret_bytes, 2_097_152);
-        assert_eq!(config.limits.max_ttl, Duration::from_secs(604_800));
-        assert_eq!(config.limits.default_ttl, Duration::from_secs(86_400));
-        assert_eq!(config.log, "info");
-    }
-
-    #[test]
-    fn server_config_reports_limits() {
-        let config = parse(&["--max-views", "7", "--max-ttl", "2h", "--default-ttl", "10m"]);
-        let server = config.expect("valid").limits.server_config();
-        assert_eq!(
-            server,
-            ServerConfig {
-                api_version: 1,
-                max_envelope_bytes: 2_097_152,
-                default_ttl_seconds: 600,
-                max_ttl_seconds: 7200,
-                max_views: 7,
-                max_failed_proofs: 5,
-                envelope_versions: vec![1],
-            }
-        );
-    }
-
-    #[test]
-    fn empty_env_var_is_an_error() {
-        let lookup = |name: &str| (name == "OTSD_REDIS_URL").then(OsString::new);
-        let err = reject_empty_env(lookup).expect_err("empty is refused");
-        assert_eq!(err.to_string(), "OTSD_REDIS_URL is set but empty; unset it or give it a value");
-        assert_eq!(reject_empty_env(|_| Some("x".into())), Ok(()));
-        assert_eq!(reject_empty_env(|_| None), Ok(()));
-    }
-
-    #[test]
-    fn empty_flag_values_are_errors() {
-        assert_eq!(error(&["--public-url", ""]), "--public-url (OTSD_PUBLIC_URL): is empty");
-        assert_eq!(error(&["--redis-url", " "]), "--redis-url (OTSD_REDIS_URL): is empty");
-        assert_eq!(error(&["--max-ttl", ""]), "--max-ttl (OTSD_MAX_TTL): is empty");
-    }
-
-    #[test]
-    fn default_ttl_longer_than_max_is_an_error() {
-        assert_eq!(
-            error(&["--max-ttl", "1h", "--default-ttl", "2h"]),
-            "--default-ttl (OTSD_DEFAULT_TTL) is 2h, longer than --max-ttl (OTSD_MAX_TTL) 1h"
-        );
-        assert!(parse(&["--max-ttl", "1h", "--default-ttl", "1h"]).is_ok());
-    }
-
-    #[test]
-    fn durations() {
-        let config = parse(&["--max-ttl", "30d", "--default-ttl", "90s"]).expect("valid");
-        assert_eq!(config.limits.max_ttl, Duration::from_secs(30 * 86_400));
-        assert_eq!(config.limits.default_ttl, Duration::from_secs(90));
-        assert_eq!(
-            error(&["--max-ttl", "0s"]),
-            "--max-ttl (OTSD_MAX_TTL): must be greater than zero"
-        );
-        assert_eq!(
-            error(&["--default-ttl", "1500ms"]),
-            "--default-ttl (OTSD_DEFAULT_TTL): must be a whole number of seconds"
-        );
-        assert!(error(&["--max-ttl", "soon"]).starts_with("--max-ttl (OTSD_MAX_TTL): \"soon\""));
-    }
-
-    #[test]
-    fn byte_sizes() {
-        let size = |text: &str| byte_size("--max-secret-bytes", text);
-        assert_eq!(size("4096"), Ok(4096));
-        assert_eq!(size("512KiB"), Ok(524_288));
-        assert_eq!(size("2MiB"), Ok(2_097_152));
-        assert_eq!(size("1MB"), Ok(1_000_000));
-        assert_eq!(size("0"), Err(invalid("--max-secret-bytes", "must be greater than zero")));
-        assert!(size("lots").is_err());
-        assert_eq!(
-            error(&["--max-secret-bytes", "1000"]),
-            "--max-secret-bytes (OTSD_MAX_SECRET_BYTES): must be at least 1069 bytes, the \
-             smallest envelope"
-        );
-        let config = parse(&["--memory-capacity-bytes", "1GiB"]).expect("valid");
-        assert!(matches!(config.store, StoreConfig::Memory { capacity_bytes: 1_073_741_824 }));
-    }
-
-    #[test]
-    fn counts_must_be_positive() {
-        assert_eq!(
-            error(&["--max-views", "0"]),
-            "--max-views (OTSD_MAX_VIEWS): must be greater than zero"
-        );
-        assert_eq!(
-            error(&["--max-failed-proofs", "0"]),
-            "--max-failed-proofs (OTSD_MAX_FAILED_PROOFS): must be greater than zero"
-        );
-        assert_eq!(
-            error(&["--max-views=-1"]),
-            "--max-views (OTSD_MAX_VIEWS): \"-1\" is not a whole number"
-        );
-    }
-
-    #[test]
-    fn public_urls() {
-        let url = |text: &str| public_url(text);
-        assert_eq!(url("https://ots.example/"), Ok("https://ots.example".to_owned()));
-        assert_eq!(url("http://127.0.0.1:8080/ots/"), Ok("http://127.0.0.1:8080/ots".to_owned()));
-        assert_eq!(
-            url("ftp://ots.example"),
-            Err(invalid("--public-url", "must start with http:// or https://"))
-        );
-        assert_eq!(
-            url("https://ots.example/?a=b"),
-            Err(invalid("--public-url", "must not have a query (?) or fragment (#)"))
-        );
-        assert!(url("https://ots.example/#x").is_err());
-        assert!(url("https://user:pw@ots.example").is_err());
-        assert!(url("ots.example").is_err());
-    }
-
-    #[test]
-    fn redis_urls_never_echo_the_password() {
-        let config = parse(&["--redis-url", "redis://user:hunter2@127.0.0.1:6390/2"]).expect("ok");
-        let StoreConfig::Redis { url, prefix } = &config.store else {
-            panic!("a redis url selects the redis store");
-        };
-        assert_eq!(prefix, "ots:");
-        assert_eq!(url.expose(), "redis://user:hunter2@127.0.0.1:6390/2");
-        assert!(!format!("{config:?}").contains("hunter2"));
-        assert!(parse(&["--redis-url", "rediss://:pw@redis.example:6380"]).is_ok());
-
-        let err = error(&["--redis-url", "http://:hunter2@x"]);
-        assert_eq!(err, "--redis-url (OTSD_REDIS_URL): must start with redis:// or rediss://");
-        let err = error(&["--redis-url", "redis://:hunter2@"]);
-        assert!(err.starts_with("--redis-url (OTSD_REDIS_URL): not a valid redis URL"), "{err}");
-        assert!(!err.contains("hunter2"), "{err}");
-    }
-
-    #[test]
-    fn listen_and_log() {
-        let config = parse(&["--listen", "[::1]:0", "--log", "otsd=debug"]).expect("valid");
-        assert_eq!(config.listen, "[::1]:0".parse().expect("addr"));
-        assert_eq!(config.log, "otsd=debug");
-        assert_eq!(
-            error(&["--listen", "localhost"]),
-            "--listen (OTSD_LISTEN): \"localhost\" is not an IP:PORT address"
-        );
-        assert!(error(&["--log", "otsd=loud"]).starts_with("--log (OTSD_LOG): "));
-    }
-
-    #[test]
-    fn every_flag_has_its_env_var() {
-        let command = Args::command();
-        for arg in command.get_arguments().filter(|a| a.get_long().is_some()) {
-            let long = arg.get_long().expect("filtered on long");
-            if long == "help" || long == "version" {
-                continue;
-            }
-            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
-            assert_eq!(env, Some(env_name(&format!("--{long}"))), "--{long}");
-        }
-    }
-}
+mod tests;

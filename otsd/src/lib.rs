@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use config::{Config, Limits, StoreConfig};
-pub use server::serve;
+pub use server::{Timeouts, serve};
 use store::{MemoryStore, RedisStore, Store};
 
 /// How often the memory store frees expired secrets.
@@ -33,6 +33,8 @@ pub struct App<S> {
     pub limits: Limits,
     /// Base URL for share links, without a trailing slash.
     pub public_url: String,
+    /// How long the server waits on clients and on the store.
+    pub timeouts: Timeouts,
 }
 
 /// Binds the configured address, opens the store, serves until SIGINT or
@@ -52,12 +54,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             );
             let store = MemoryStore::new(*capacity_bytes);
             let _sweeper = store.spawn_sweeper(SWEEP_PERIOD);
-            let app = App { store, limits: config.limits, public_url };
+            let app =
+                App { store, limits: config.limits, public_url, timeouts: Timeouts::default() };
             start(listener, app, shutdown).await
         }
         StoreConfig::Redis { url, prefix } => {
             let store = RedisStore::connect(url, prefix).await?;
-            let app = App { store, limits: config.limits, public_url };
+            let app =
+                App { store, limits: config.limits, public_url, timeouts: Timeouts::default() };
             start(listener, app, shutdown).await
         }
     }

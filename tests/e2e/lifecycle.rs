@@ -32,7 +32,10 @@ fn too_large_is_refused_before_upload(backend: Backend) {
 
 #[test]
 fn full_memory_store_evicts_nothing() {
-    let stack = Stack::start(Backend::Memory, &["--memory-capacity-bytes", "8KiB"]);
+    let stack = Stack::start(
+        Backend::Memory,
+        &["--memory-capacity-bytes", "8KiB", "--max-secret-bytes", "4KiB"],
+    );
     let mut links = Vec::new();
     let refused = loop {
         let out = run_with_input(otsctl(&["send", "--server", stack.base()]), b"fill");

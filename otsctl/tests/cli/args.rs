@@ -52,18 +52,59 @@ fn send_refuses_a_directory() {
 }
 
 #[test]
-fn empty_secret_is_refused_before_any_request() {
+fn empty_secret_is_refused_before_any_upload() {
     let dir = scratch("empty");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = crate::fake_otsd::start(crate::fake_otsd::limits());
 
-    let out = run(otsctl(&dir).args(["send", "--server", &server]).write_stdin(""));
+    let out = run(otsctl(&dir).args(["send", "--server", &server.url()]).write_stdin(""));
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
         "otsctl: the secret is empty\nhint: pipe the secret in, name a file, or type it at the prompt\n"
     );
-    assert!(!was_contacted(&listener));
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/api/v1/config"], "the limits are read first; nothing is uploaded");
+}
+
+/// Regression: a user name and password in the server url were accepted
+/// and could end up in messages.
+#[test]
+fn server_url_with_credentials_is_refused_without_echo() {
+    let dir = scratch("credentials");
+    let url = "https://alice:hunter2@ots.example";
+    let expected =
+        "otsctl: the server url must not contain '@': it takes no user name or password\n";
+    let flag = run(otsctl(&dir).args(["send", "--server", url]).write_stdin("s"));
+    assert_eq!((flag.code, flag.stderr.as_str()), (2, expected));
+    let env = run(otsctl(&dir).arg("send").env("OTS_SERVER", url).write_stdin("s"));
+    assert_eq!((env.code, env.stderr.as_str()), (2, expected));
+}
+
+/// Regression: the message escaped the url twice (`\\u{1b}`).
+#[test]
+fn invalid_server_url_is_shown_escaped_once() {
+    let dir = scratch("bad-url");
+    let out = run(otsctl(&dir).args(["send", "--server", "http://a\x1bb"]).write_stdin("s"));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "otsctl: the server url \"http://a\\u{1b}b\" is not valid: it must be a base url such as https://ots.example\n"
+    );
+}
+
+/// Regression: the hint suggested `10sec or 10ms`, and ms is refused.
+#[test]
+fn ttl_hint_suggests_accepted_units() {
+    let dir = scratch("ttl-hint");
+    let out = run(otsctl(&dir).args(["send", "--ttl", "10"]).write_stdin("s"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with(
+            "error: invalid value '10' for '--ttl <DURATION>': use a number and a unit, e.g. 30s, 10m, 1h, 7d\n"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -114,6 +155,11 @@ fn help_lists_the_exit_codes() {
     let out = run(otsctl(&dir).arg("--help"));
     assert_eq!(out.code, 0);
     let text = out.stdout_text();
-    assert!(text.contains("Exit codes:\n  0  success\n  1  other error"), "{text}");
+    assert!(
+        text.contains(
+            "Exit codes:\n  0  success\n  1  other error (saving or printing the result, unexpected answers)\n"
+        ),
+        "{text}"
+    );
     assert!(text.contains("  7  server or network unavailable\n"), "{text}");
 }

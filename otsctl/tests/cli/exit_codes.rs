@@ -62,13 +62,75 @@ fn answers_map_to_exit_codes() {
 }
 
 #[test]
+fn timeouts_are_exit_7_and_say_what_may_have_happened() {
+    let dir = scratch("timeouts");
+    let unconfirmed = "otsctl: the server did not confirm the operation in time: fake\n";
+    let cases = [
+        (
+            error(504, ErrorCode::StoreTimeout, None),
+            [
+                (
+                    "get",
+                    format!(
+                        "{unconfirmed}hint: the secret may have been consumed; run otsctl status LINK to check\n"
+                    ),
+                ),
+                ("status", unconfirmed.to_owned()),
+                (
+                    "burn",
+                    format!(
+                        "{unconfirmed}hint: the secret may have been burned; run otsctl status LINK to check\n"
+                    ),
+                ),
+            ],
+        ),
+        (
+            error(408, ErrorCode::RequestTimeout, None),
+            ["get", "status", "burn"].map(|command| {
+                (
+                    command,
+                    "otsctl: the server timed out waiting for the request: fake\nhint: try again\n"
+                        .to_owned(),
+                )
+            }),
+        ),
+    ];
+    for (reply, expected) in cases {
+        let server = FakeServer::always(reply);
+        for (command, stderr) in expected {
+            let out = run(otsctl(&dir).args([command, &link_to(&server.url())]));
+            assert_eq!((out.code, out.stderr.as_str()), (7, stderr.as_str()), "{command}");
+        }
+    }
+}
+
+/// Regression: successful answers were read up to 1 GiB, whatever the
+/// operation.
+#[test]
+fn oversized_answers_are_refused() {
+    let dir = scratch("oversized");
+    let padding = "x".repeat(70_000);
+    let body = format!(
+        r#"{{"views_left":2,"expires_at":"2030-01-01T00:00:00Z","tries_left":5,"padding":"{padding}"}}"#
+    );
+    let server = FakeServer::always(Reply::new(200, body));
+    let out = run(otsctl(&dir).args(["status", &link_to(&server.url())]));
+    assert_eq!(
+        (out.code, out.stderr),
+        (1, format!("otsctl: the answer from {} is larger than 65536 bytes\n", server.url()))
+    );
+}
+
+#[test]
 fn unreachable_server_is_exit_7() {
     let dir = scratch("unreachable");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let out = run(otsctl(&dir).args(["status", &link_to(&format!("http://127.0.0.1:{port}"))]));
+    // Messages name the server without its path.
+    let out =
+        run(otsctl(&dir).args(["status", &link_to(&format!("http://127.0.0.1:{port}/team"))]));
     assert_eq!(out.code, 7);
     assert_eq!(
         out.stderr,

@@ -40,9 +40,21 @@ struct Stored {
 
 /// Starts the fake with the given limits.
 pub fn start(limits: ServerConfig) -> FakeServer {
+    start_hooked(limits, |_| {})
+}
+
+/// Starts the fake with the given limits; `hook` sees every request before
+/// it is answered (to change files while a reveal is in flight).
+pub fn start_hooked(
+    limits: ServerConfig,
+    mut hook: impl FnMut(&Request) + Send + 'static,
+) -> FakeServer {
     FakeServer::start_with(move |url| {
         let mut secret: Option<Stored> = None;
-        move |request: &Request| handle(request, &url, &limits, &mut secret)
+        move |request: &Request| {
+            hook(request);
+            handle(request, &url, &limits, &mut secret)
+        }
     })
 }
 

@@ -11,6 +11,7 @@ mod links;
 mod send;
 
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 /// What a finished run printed and returned.
 #[derive(Debug)]
@@ -43,6 +44,49 @@ pub fn run(cmd: &mut assert_cmd::Command) -> Outcome {
         stdout: output.stdout,
         stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
     }
+}
+
+/// Runs otsctl with `args` and `stdin`, its stdout going to `stdout`
+/// (which assert_cmd cannot redirect), and without a server configured.
+pub fn run_to(dir: &Path, args: &[&str], stdin: &[u8], stdout: Stdio) -> Outcome {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_otsctl"))
+        .args(args)
+        .env_remove("OTS_SERVER")
+        .env("RUST_BACKTRACE", "0")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("otsctl starts");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    // otsctl may exit without reading stdin; that is not this helper's concern.
+    let _ = std::io::Write::write_all(&mut input, stdin);
+    drop(input);
+    let output = child.wait_with_output().expect("otsctl runs");
+    Outcome {
+        code: output.status.code().expect("exited normally"),
+        stdout: Vec::new(),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A pipe whose reading end is already closed: writing to it fails with
+/// EPIPE, as with `otsctl get L | (exec 0<&-; ...)`.
+pub fn broken_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    Stdio::from(writer)
+}
+
+/// Runs otsctl through `sh` with its stdout closed (`>&-`).
+pub fn run_stdout_closed(dir: &Path, args: &[&str], stdin: &[u8]) -> Outcome {
+    let script = r#"exec "$0" "$@" >&-"#;
+    let mut all = vec!["-c", script, env!("CARGO_BIN_EXE_otsctl")];
+    all.extend_from_slice(args);
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.args(all).env_remove("OTS_SERVER").env("RUST_BACKTRACE", "0").current_dir(dir);
+    run(cmd.write_stdin(stdin))
 }
 
 /// A fresh empty directory for one test.

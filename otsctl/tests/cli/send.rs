@@ -1,8 +1,11 @@
 //! `send` and `get` end to end against the fake otsd: bytes survive exactly,
 //! limits are checked before upload, passphrases work.
 
+use std::process::Stdio;
+
+use crate::fake::was_contacted;
 use crate::fake_otsd::{self, EXPIRES_AT, ID, limits};
-use crate::{otsctl, run, scratch};
+use crate::{broken_pipe, otsctl, run, run_stdout_closed, run_to, scratch};
 
 /// Sends `secret` through stdin; returns the link.
 fn send_stdin(dir: &std::path::Path, server: &str, secret: &[u8], extra: &[&str]) -> String {
@@ -103,7 +106,7 @@ fn limits_are_checked_before_upload() {
             &[],
             &[b'x'; 2200],
             5,
-            "otsctl: the secret is too large: encrypted it takes 2349 bytes, the server accepts at most 2000 (max_envelope_bytes)\n",
+            "otsctl: the secret is too large: at most 1913 bytes fit in the server's limit of 2000 encrypted bytes (max_envelope_bytes)\n",
         ),
         (
             &["--ttl", "8d"],
@@ -152,4 +155,76 @@ fn passphrase_is_a_second_factor() {
     );
     let right = run(otsctl(&dir).args(["get", &link, "--passphrase-file", "right"]));
     assert_eq!((right.code, right.stdout.as_slice()), (0, &b"s3cret"[..]), "{}", right.stderr);
+}
+
+/// Regression: `send /dev/zero` read until memory ran out.
+#[test]
+fn endless_file_stops_at_the_limit() {
+    let dir = scratch("dev-zero");
+    let server = fake_otsd::start(limits());
+    let out = run(otsctl(&dir)
+        .args(["send", "/dev/zero", "--server", &server.url()])
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            5,
+            "otsctl: the secret is too large: at most 63477 bytes fit in the server's limit of 65536 encrypted bytes (max_envelope_bytes)\n"
+        )
+    );
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/api/v1/config"], "nothing is uploaded");
+}
+
+/// Regression: stdin was read to the end before its size was checked.
+#[test]
+fn huge_stdin_stops_at_the_limit() {
+    let dir = scratch("huge-stdin");
+    let server = fake_otsd::start(limits());
+    let script = r#"head -c 600M /dev/zero | "$0" send --server "$1""#;
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.args(["-c", script, env!("CARGO_BIN_EXE_otsctl"), &server.url()]).current_dir(&dir);
+    let out = run(cmd.timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            5,
+            "otsctl: the secret is too large: at most 63481 bytes fit in the server's limit of 65536 encrypted bytes (max_envelope_bytes)\n"
+        )
+    );
+}
+
+/// Regression: a link printed into a broken pipe exited 0 quietly, leaving
+/// a secret that nobody could read until it expired.
+#[test]
+fn unprintable_link_burns_the_secret() {
+    let dir = scratch("send-broken-pipe");
+    let server = fake_otsd::start(limits());
+    let args = ["send", "--server", &server.url()];
+    let out = run_to(&dir, &args, b"s3cret", broken_pipe());
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            1,
+            "otsctl: could not write the link to stdout: broken pipe (os error 32)\n\
+             hint: the secret was burned, so it cannot linger without a link; send it again\n"
+        )
+    );
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    let burn = format!("/api/v1/secrets/{ID}/burn");
+    assert_eq!(paths, ["/api/v1/config", "/api/v1/secrets", burn.as_str()]);
+}
+
+#[test]
+fn stdout_that_leads_nowhere_is_refused_before_any_request() {
+    let dir = scratch("send-stdout-nowhere");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    let refused = "otsctl: stdout is closed or /dev/null, so the link would be lost\n\
+                   hint: redirect stdout to a file or a pipe\n";
+    let closed = run_stdout_closed(&dir, &["send", "--server", &server], b"s");
+    assert_eq!((closed.code, closed.stderr.as_str()), (2, refused));
+    let null = run_to(&dir, &["send", "--server", &server], b"s", Stdio::null());
+    assert_eq!((null.code, null.stderr.as_str()), (2, refused));
+    assert!(!was_contacted(&listener));
 }

@@ -1,9 +1,15 @@
-//! Reading JSON request bodies within a size limit.
+//! Reading JSON request bodies within a size limit and a deadline.
 //!
 //! A declared `Content-Length` over the limit is refused before a byte of
 //! the body is read; a body without one is read through `Limited`, which
 //! stops at the first byte past the limit. Either way the client gets 413
-//! without the server holding more than the limit in memory.
+//! without the server holding more than the limit in memory. A body that
+//! is not complete by the deadline gets 408, however steadily it trickles.
+//!
+//! Every body must be a JSON object: serde would also take a struct as an
+//! array of its fields in order, a second shape the API does not document.
+
+use std::time::Duration;
 
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use hyper::Request;
@@ -13,16 +19,31 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
-/// Reads and parses a JSON body of at most `limit` bytes.
+/// Reads and parses a JSON object body of at most `limit` bytes, which must
+/// arrive within `deadline`.
 pub(crate) async fn read_json<T: DeserializeOwned>(
     request: Request<Incoming>,
     limit: u64,
+    deadline: Duration,
 ) -> Result<T, ApiError> {
     check_content_type(request.headers())?;
     check_declared_length(request.headers(), limit)?;
-    let bytes = read_limited(request.into_body(), limit).await?;
+    let read = read_limited(request.into_body(), limit);
+    let bytes = tokio::time::timeout(deadline, read)
+        .await
+        .map_err(|_| ApiError::RequestTimeout { deadline })??;
+    check_object(&bytes)?;
     serde_json::from_slice(&bytes)
         .map_err(|err| ApiError::InvalidRequest(format!("invalid JSON body: {err}")))
+}
+
+/// Refuses anything but an object before serde sees it.
+fn check_object(bytes: &[u8]) -> Result<(), ApiError> {
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    match bytes.iter().find(|b| !json_space(b)) {
+        Some(b'{') => Ok(()),
+        _ => Err(ApiError::InvalidRequest("the body must be a JSON object".to_owned())),
+    }
 }
 
 fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
@@ -77,6 +98,16 @@ mod tests {
         assert!(!ok("text/plain"));
         assert!(!ok("application/jsonx"));
         assert_eq!(check_content_type(&headers(&[])), Err(ApiError::UnsupportedMediaType));
+    }
+
+    #[test]
+    fn only_objects() {
+        let not_object = Err(ApiError::InvalidRequest("the body must be a JSON object".to_owned()));
+        assert_eq!(check_object(b"{}"), Ok(()));
+        assert_eq!(check_object(b" \r\n\t{\"proof\":1}"), Ok(()));
+        for body in [&b"[]"[..], b"", b"  ", b"null", b"\"{\"", b"\x0c{}", b"1"] {
+            assert_eq!(check_object(body), not_object, "{body:?}");
+        }
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! may quote a JSON value the client sent); server errors are logged once at
 //! error level with details the client never sees.
 
+use std::time::Duration;
+
 use hyper::header::{ALLOW, HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use ots_shared::EnvelopeError;
-use ots_shared::api::{ErrorBody, ErrorCode};
+use ots_shared::api::{Action, ErrorBody, ErrorCode};
 use ots_shared::id::IdError;
 
 use super::response::{Body, json};
@@ -31,8 +33,10 @@ pub(crate) enum ApiError {
     UnknownPath,
     MethodNotAllowed { allow: &'static str },
     PayloadTooLarge(String),
+    RequestTimeout { deadline: Duration },
     UnsupportedMediaType,
     StoreUnavailable(String),
+    StoreTimeout { detail: String, effect: Option<&'static str> },
     StoreFull,
     Internal(String),
 }
@@ -49,8 +53,10 @@ impl ApiError {
             ApiError::NotFound | ApiError::UnknownPath => ErrorCode::NotFound,
             ApiError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::RequestTimeout { .. } => ErrorCode::RequestTimeout,
             ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             ApiError::StoreUnavailable(_) => ErrorCode::StoreUnavailable,
+            ApiError::StoreTimeout { .. } => ErrorCode::StoreTimeout,
             ApiError::StoreFull => ErrorCode::StoreFull,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -79,16 +85,42 @@ impl ApiError {
                 format!("method not allowed here; allowed: {allow}")
             }
             ApiError::PayloadTooLarge(why) => why.clone(),
+            ApiError::RequestTimeout { deadline } => format!(
+                "the request body did not arrive within {}",
+                humantime::format_duration(*deadline)
+            ),
             ApiError::UnsupportedMediaType => {
                 "the request body must have Content-Type: application/json".to_owned()
             }
             ApiError::StoreUnavailable(_) => {
                 format!("the secret store is unavailable; retry in {RETRY_AFTER_SECONDS} seconds")
             }
+            ApiError::StoreTimeout { effect, .. } => {
+                let unconfirmed = "the secret store did not confirm the operation in time; it \
+                                   may have taken effect";
+                match effect {
+                    Some(effect) => format!("{unconfirmed}: {effect}"),
+                    None => unconfirmed.to_owned(),
+                }
+            }
             ApiError::StoreFull => "the secret store is full; nothing was evicted to make \
                                     room: retry later"
                 .to_owned(),
             ApiError::Internal(_) => "internal error; details are in the server's log".to_owned(),
+        }
+    }
+
+    /// A store failure during `action`; a timeout also says what the
+    /// operation may have done (its `effect`, for the message).
+    pub(crate) fn during(action: Action, err: StoreError) -> Self {
+        let effect = match action {
+            Action::Status => None,
+            Action::Reveal => Some("the secret may have been consumed"),
+            Action::Burn => Some("the secret may have been burned"),
+        };
+        match err {
+            StoreError::Timeout(detail) => ApiError::StoreTimeout { detail, effect },
+            other => other.into(),
         }
     }
 
@@ -98,7 +130,9 @@ impl ApiError {
         let status =
             StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         match &self {
-            ApiError::StoreUnavailable(detail) | ApiError::Internal(detail) => {
+            ApiError::StoreUnavailable(detail)
+            | ApiError::StoreTimeout { detail, .. }
+            | ApiError::Internal(detail) => {
                 tracing::error!(route = %route, error = ?code, detail = %detail, "request failed");
             }
             _ if status.is_server_error() => {
@@ -134,8 +168,14 @@ impl From<StoreError> for ApiError {
             StoreError::WrongProof { tries_left } => ApiError::WrongProof { tries_left },
             StoreError::Full => ApiError::StoreFull,
             StoreError::Unavailable(detail) => ApiError::StoreUnavailable(detail),
+            StoreError::Timeout(detail) => ApiError::StoreTimeout { detail, effect: None },
             StoreError::Internal(detail) => ApiError::Internal(detail),
             StoreError::Conflict => ApiError::Internal("unexpected id conflict".to_owned()),
+            // Create turns this into invalid_ttl, with the limit; no other
+            // operation takes a lifetime.
+            StoreError::TtlOutOfRange => {
+                ApiError::Internal("unexpected lifetime out of range".to_owned())
+            }
         }
     }
 }

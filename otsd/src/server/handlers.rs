@@ -2,7 +2,9 @@
 //!
 //! Ids are validated with [`SecretId::parse`] before the store sees them.
 //! Store calls are bounded by a deadline on top of the store's own
-//! timeouts, so no request waits on a store for long.
+//! timeouts, so no request waits on a store for long. A store call that
+//! passes its deadline may still take effect, so it is reported as a
+//! timeout (504, not to be retried blindly), never as unavailable.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -26,8 +28,6 @@ use crate::store::{NewSecret, Store, StoreError};
 
 /// Body limit for status, reveal and burn: a proof is 43 characters.
 const PROOF_BODY_LIMIT: u64 = 4096;
-/// Longest wait on the store within one request.
-const STORE_DEADLINE: Duration = Duration::from_secs(3);
 /// Attempts at finding a free id; a collision of 128-bit random ids is
 /// never expected, so more than one retry means something is wrong.
 const CREATE_ATTEMPTS: usize = 3;
@@ -78,14 +78,26 @@ fn parse_id(text: &str) -> Result<SecretId, ApiError> {
     SecretId::parse(text).map_err(ApiError::InvalidId)
 }
 
-/// Runs a store call within [`STORE_DEADLINE`].
-async fn bounded<T>(call: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
-    let late = || Err(StoreError::Unavailable("the store did not answer in time".to_owned()));
-    tokio::time::timeout(STORE_DEADLINE, call).await.unwrap_or_else(|_| late())
+/// Runs a store call within the store deadline; past it, the call may
+/// still take effect, which [`StoreError::Timeout`] says.
+async fn bounded<S, T>(
+    app: &App<S>,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let deadline = app.timeouts.store;
+    let late = || {
+        let waited = humantime::format_duration(deadline);
+        Err(StoreError::Timeout(format!("no answer within {waited}")))
+    };
+    tokio::time::timeout(deadline, call).await.unwrap_or_else(|_| late())
 }
 
+/// A ping changes nothing, so a late one just means "not ready".
 async fn readyz<S: Store>(app: &App<S>) -> Result<Response<Body>, ApiError> {
-    bounded(app.store.ping()).await?;
+    bounded(app, app.store.ping()).await.map_err(|err| match err {
+        StoreError::Timeout(detail) => StoreError::Unavailable(detail),
+        other => other,
+    })?;
     Ok(json(StatusCode::OK, &json!({ "status": "ready" })))
 }
 
@@ -94,14 +106,17 @@ async fn create<S: Store>(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     let limit = body_limit(app.limits.max_secret_bytes);
-    let body: CreateRequest = read_json(request, limit).await?;
+    let body: CreateRequest = read_json(request, limit, app.timeouts.body).await?;
     let secret = new_secret(app, body)?;
 
     for _ in 0..CREATE_ATTEMPTS {
         let id = SecretId::generate();
-        match bounded(app.store.create(&id, &secret)).await {
+        match bounded(app, app.store.create(&id, &secret)).await {
             Ok(expires_at) => return Ok(created(app, &id, expires_at, secret.views)),
             Err(StoreError::Conflict) => continue,
+            Err(StoreError::TtlOutOfRange) => {
+                return Err(ApiError::InvalidTtl { max: app.limits.max_ttl.as_secs() });
+            }
             Err(err) => return Err(err.into()),
         }
     }
@@ -159,14 +174,15 @@ async fn secret<S: Store>(
     id: SecretId,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
-    let body: ProofRequest = read_json(request, PROOF_BODY_LIMIT).await?;
+    let body: ProofRequest = read_json(request, PROOF_BODY_LIMIT, app.timeouts.body).await?;
     let verifier: Verifier = body.proof.verifier();
     drop(body);
 
     let store = &app.store;
+    let failed = |err| ApiError::during(action, err);
     match action {
         Action::Status => {
-            let status = bounded(store.status(&id, &verifier)).await?;
+            let status = bounded(app, store.status(&id, &verifier)).await.map_err(failed)?;
             let body = StatusResponse {
                 views_left: status.views_left,
                 expires_at: rfc3339(status.expires_at),
@@ -175,13 +191,13 @@ async fn secret<S: Store>(
             Ok(json(StatusCode::OK, &body))
         }
         Action::Reveal => {
-            let revealed = bounded(store.reveal(&id, &verifier)).await?;
+            let revealed = bounded(app, store.reveal(&id, &verifier)).await.map_err(failed)?;
             let body =
                 RevealResponse { envelope: revealed.envelope, views_left: revealed.views_left };
             Ok(json(StatusCode::OK, &body))
         }
         Action::Burn => {
-            bounded(store.burn(&id, &verifier)).await?;
+            bounded(app, store.burn(&id, &verifier)).await.map_err(failed)?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
     }

@@ -148,6 +148,14 @@ pub(crate) async fn create_never_overwrites<S: Store>(store: &S) {
     assert_eq!(revealed, Revealed { envelope: b"first".to_vec(), views_left: 0 });
 }
 
+/// A lifetime past the clock's range is refused, never a panic.
+pub(crate) async fn a_ttl_past_the_clock_is_refused<S: Store>(store: &S) {
+    let id = SecretId::generate();
+    let forever = store.create(&id, &secret(b"forever", 1, Duration::MAX)).await;
+    assert_eq!(forever, Err(StoreError::TtlOutOfRange));
+    assert_eq!(store.status(&id, &verifier(1)).await, Err(StoreError::NotFound));
+}
+
 /// Expands to one test per conformance check for the store that `$make`
 /// (an async expression) builds; `$make` yields `(store, guard)`.
 macro_rules! conformance_suite {
@@ -161,6 +169,7 @@ macro_rules! conformance_suite {
             wrong_proofs_count_and_burn,
             expired_secrets_are_not_found,
             create_never_overwrites,
+            a_ttl_past_the_clock_is_refused,
         );
     };
     (@tests $make:expr; $($check:ident,)*) => {

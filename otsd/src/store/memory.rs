@@ -1,7 +1,8 @@
 //! The embedded store: a map behind a mutex, bounded by bytes.
 //!
-//! Nothing is ever evicted to make room: a create that would pass the
-//! capacity fails with [`StoreError::Full`]. Expiry is checked on every
+//! Nothing live is ever evicted to make room: a create that would pass the
+//! capacity first drops expired secrets, then fails with
+//! [`StoreError::Full`] if there is still no room. Expiry is checked on every
 //! access (with a monotonic clock), so an expired secret is gone at once even
 //! if the sweeper has not run yet; the sweeper only gives the memory back.
 //! The lock is held for short, synchronous steps and never across an await.
@@ -60,6 +61,17 @@ impl State {
         if let Some(entry) = self.entries.remove(id) {
             self.used -= entry.cost;
         }
+    }
+
+    /// Whether `cost` more bytes fit; expired secrets still holding space
+    /// are dropped first, so a full store never refuses because of them.
+    fn has_room(&mut self, cost: u64, capacity: u64, now: Instant) -> bool {
+        let fits = |state: &Self| state.used.saturating_add(cost) <= capacity;
+        if fits(self) {
+            return true;
+        }
+        self.sweep(now);
+        fits(self)
     }
 
     fn sweep(&mut self, now: Instant) -> usize {
@@ -124,17 +136,19 @@ impl MemoryStore {
             Some(_) => return Err(StoreError::Conflict),
             None => {}
         }
-        if state.used + cost > self.shared.capacity {
+        if !state.has_room(cost, self.shared.capacity, now) {
             return Err(StoreError::Full);
         }
 
-        let expires_at = SystemTime::now() + secret.ttl;
+        let expires_at =
+            SystemTime::now().checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
+        let deadline = now.checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
         let entry = Entry {
             envelope: secret.envelope.clone(),
             verifier: secret.verifier,
             views_left: secret.views,
             tries_left: secret.tries,
-            deadline: now + secret.ttl,
+            deadline,
             expires_at,
             cost,
         };
@@ -262,6 +276,23 @@ mod tests {
         assert_eq!(store.used_bytes(), COST);
         store.create(&c, &secret(&[9; 100], 1, hour)).await.expect("c fits now");
         assert_eq!(store.used_bytes(), 2 * COST);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_secrets_make_room_before_a_create_is_refused() {
+        let store = MemoryStore::new(2 * COST);
+        let (a, b, c) = (SecretId::generate(), SecretId::generate(), SecretId::generate());
+        let second = Duration::from_secs(1);
+        store.create(&a, &secret(&[7; 100], 1, second)).await.expect("a fits");
+        store.create(&b, &secret(&[8; 100], 1, Duration::from_secs(3600))).await.expect("b fits");
+        assert_eq!(store.create(&c, &secret(&[9; 100], 1, second)).await, Err(StoreError::Full));
+
+        // No sweeper runs: the create itself drops the expired secret.
+        tokio::time::advance(second).await;
+        store.create(&c, &secret(&[9; 100], 1, second)).await.expect("a's room is free again");
+        assert_eq!(store.used_bytes(), 2 * COST);
+        assert_eq!(store.status(&a, &verifier(1)).await, Err(StoreError::NotFound));
+        assert!(store.status(&b, &verifier(1)).await.is_ok());
     }
 
     #[tokio::test(start_paused = true)]

@@ -20,7 +20,7 @@ mod conformance;
 #[cfg(test)]
 pub(crate) mod redis_server;
 
-pub use memory::MemoryStore;
+pub use memory::{ENTRY_OVERHEAD, MemoryStore};
 pub use redis::RedisStore;
 
 /// A secret as it arrives from a create request.
@@ -98,9 +98,20 @@ pub enum StoreError {
     /// No room for the secret; nothing was evicted.
     #[error("the store is full")]
     Full,
-    /// The store cannot be reached right now.
+    /// The store cannot be reached right now: the operation was refused
+    /// before it was sent, or the store went away with it. Trying again
+    /// later is the right advice.
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// The operation went to the store but no answer came in time: it may
+    /// have taken effect (a reveal may have consumed a view), so it must not
+    /// be reported as safe to retry.
+    #[error("the store did not confirm the operation in time: {0}")]
+    Timeout(String),
+    /// Create was given a lifetime that reaches past what the clock can
+    /// represent.
+    #[error("the lifetime is out of range")]
+    TtlOutOfRange,
     /// Anything else: a bug or an unexpected answer.
     #[error("store error: {0}")]
     Internal(String),
@@ -109,7 +120,8 @@ pub enum StoreError {
 /// A place to keep secrets. Implementations are cheap to clone handles.
 pub trait Store: Clone + Send + Sync + 'static {
     /// Stores `secret` under `id`, never overwriting: a taken id gives
-    /// [`StoreError::Conflict`]. Returns the wall-clock expiry.
+    /// [`StoreError::Conflict`], a lifetime past the clock's range
+    /// [`StoreError::TtlOutOfRange`]. Returns the wall-clock expiry.
     fn create(
         &self,
         id: &SecretId,

@@ -6,18 +6,32 @@
 //! the view counting and the last-view delete are atomic across any number
 //! of otsd replicas.
 //!
+//! Requires Redis 7.0 or newer: the access script declares a script flag
+//! (`allow-oom`) in a shebang line, which older servers reject.
+//!
 //! When Redis goes away, commands fail at once instead of queueing (fred's
 //! per-command fail-fast option) and every command has a short timeout, so
-//! a request never waits for a reconnect. The client reconnects on its own,
-//! forever; after a Redis restart the script cache is empty, which EVALSHA
-//! reports as NOSCRIPT, and the script is loaded again.
+//! a request never waits for a reconnect. A command refused that way is
+//! known not to have run ([`StoreError::Unavailable`]); a command that timed
+//! out while the connection stayed up may have run without its answer
+//! arriving ([`StoreError::Timeout`]).
+//! The client reconnects on its own, forever; after a Redis restart the
+//! script cache is empty, which EVALSHA reports as NOSCRIPT, and the script
+//! is loaded again.
+//!
+//! A full Redis (maxmemory with `noeviction`) refuses creates, which become
+//! [`StoreError::Full`], but never the access script: its writes only count
+//! down or delete, and refusing them would let a full Redis answer wrong
+//! proofs without counting them, an unlimited guessing oracle.
+
+mod failure;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use bytes::Bytes;
 use fred::prelude::{
-    Builder, Client, ClientLike, Config, ErrorKind, Options, ReconnectPolicy, ServerConfig, Value,
+    Builder, Client, ClientLike, Config, Options, ReconnectPolicy, ServerConfig, Value,
 };
 use fred::types::config::UnresponsiveConfig;
 use fred::types::{ClusterHash, CustomCommand};
@@ -25,6 +39,7 @@ use ots_shared::{SecretId, Verifier};
 
 use super::{NewSecret, Revealed, SecretStatus, Store, StoreError};
 use crate::config::RedisUrl;
+use failure::{classify, readable};
 
 /// How long one command may take before the request gives up.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
@@ -34,6 +49,8 @@ const RECONNECT_DELAY_MS: u32 = 300;
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Hash fields: envelope, verifier, views left, tries left, expiry (unix ms).
+/// No script flags: a full Redis refuses its HSET with OOM, which is
+/// [`StoreError::Full`].
 const CREATE_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'e', ARGV[1], 'v', ARGV[2], 'n', ARGV[3], 't', ARGV[4], 'x', ARGV[5])
@@ -44,7 +61,11 @@ return 1
 /// ARGV[1] is the verifier, ARGV[2] the operation. Replies: {0} not found;
 /// {1, tries_left} wrong proof; {2, views_left, tries_left, expiry_ms} for
 /// status; {2, views_left, envelope} for reveal; {2} for burn.
-const ACCESS_LUA: &str = r"
+///
+/// The shebang must be the very first line. `allow-oom` lets the script run,
+/// and write, when Redis is at maxmemory: its writes only decrement the try
+/// or view counter or delete the key, and must never be refused.
+const ACCESS_LUA: &str = r"#!lua flags=allow-oom
 local h = redis.call('HMGET', KEYS[1], 'v', 'n', 't', 'x')
 if not h[1] then return {0} end
 if h[1] ~= ARGV[1] then
@@ -128,7 +149,7 @@ impl RedisStore {
             .await
             .map_err(|_| anyhow::anyhow!("timed out after {}s", STARTUP_TIMEOUT.as_secs()))
             .with_context(unreachable)?
-            .map_err(|err| anyhow::anyhow!("{}", err.details()))
+            .map_err(|err| anyhow::anyhow!("{}", readable(err.details())))
             .with_context(unreachable)?;
 
         let store = Self::with_client(client, prefix).await.with_context(unreachable)?;
@@ -186,10 +207,24 @@ impl RedisStore {
 
         match self.evalsha(command.clone()).await {
             Err(err) if err.details().starts_with("NOSCRIPT") => {
-                self.script_load(script.source).await.map_err(|err| classify(&err))?;
-                self.evalsha(command).await.map_err(|err| classify(&err))
+                self.script_load(script.source).await.map_err(|err| self.failure(&err))?;
+                self.evalsha(command).await.map_err(|err| self.failure(&err))
             }
-            other => other.map_err(|err| classify(&err)),
+            other => other.map_err(|err| self.failure(&err)),
+        }
+    }
+
+    /// Sorts a failed command. fred also reports a timeout for a command that
+    /// waited in its queue while it was reconnecting and was never sent, so a
+    /// timeout on a connection that is gone by then counts as Redis having
+    /// gone away, like an I/O error. Only a timeout on a live connection
+    /// (Redis there but not answering) may have taken effect unseen.
+    fn failure(&self, err: &fred::error::Error) -> StoreError {
+        match classify(err) {
+            StoreError::Timeout(detail) if !self.client.is_connected() => {
+                StoreError::Unavailable(detail)
+            }
+            other => other,
         }
     }
 
@@ -258,42 +293,13 @@ fn build_client(config: Config) -> anyhow::Result<Client> {
 
 async fn load_script(client: &Client, source: &'static str) -> anyhow::Result<Script> {
     let command = CustomCommand::new_static("SCRIPT", ClusterHash::Random, false);
-    let sha: String = client
-        .custom(command, vec!["LOAD", source])
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot load a lua script: {}", err.details()))?;
+    let sha: String = client.custom(command, vec!["LOAD", source]).await.map_err(|err| {
+        anyhow::anyhow!(
+            "cannot load a lua script (Redis 7.0 or newer is needed): {}",
+            err.details()
+        )
+    })?;
     Ok(Script { source, sha })
-}
-
-/// Sorts a fred error into the store's kinds of failure.
-fn classify(err: &fred::error::Error) -> StoreError {
-    let details = err.details();
-    // Redis answers that mean "not now", and fred's own messages for a
-    // command that found no live connection.
-    let transient = [
-        "LOADING",
-        "BUSY",
-        "MASTERDOWN",
-        "READONLY",
-        "TRYAGAIN",
-        "CLUSTERDOWN",
-        "Failed to route command",
-        "Too many failed write attempts",
-        "Client is not initialized",
-        "Failed to send command to router",
-    ];
-    match err.kind() {
-        ErrorKind::IO
-        | ErrorKind::Timeout
-        | ErrorKind::Canceled
-        | ErrorKind::Backpressure
-        | ErrorKind::Routing => StoreError::Unavailable(err.to_string()),
-        _ if details.contains("OOM command not allowed") => StoreError::Full,
-        _ if transient.iter().any(|prefix| details.starts_with(prefix)) => {
-            StoreError::Unavailable(err.to_string())
-        }
-        _ => StoreError::Internal(err.to_string()),
-    }
 }
 
 fn unexpected(what: &str) -> StoreError {
@@ -318,7 +324,7 @@ fn expiry_at(items: &[Value], index: usize) -> Result<SystemTime, StoreError> {
     let ms =
         items.get(index).and_then(Value::as_i64).ok_or_else(|| unexpected("missing expiry"))?;
     let ms = u64::try_from(ms).map_err(|_| unexpected("negative expiry"))?;
-    Ok(UNIX_EPOCH + Duration::from_millis(ms))
+    UNIX_EPOCH.checked_add(Duration::from_millis(ms)).ok_or_else(|| unexpected("expiry too far"))
 }
 
 impl Store for RedisStore {
@@ -327,7 +333,8 @@ impl Store for RedisStore {
         // between otsd and Redis cannot shorten or stretch it; the stored
         // wall-clock expiry is only what status reports.
         let ttl_ms = u64::try_from(secret.ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let expires_at = SystemTime::now() + secret.ttl;
+        let expires_at =
+            SystemTime::now().checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
         let args = vec![
             bytes_value(&secret.envelope),
             bytes_value(secret.verifier.as_bytes()),
@@ -369,7 +376,7 @@ impl Store for RedisStore {
             .ping::<String>(None)
             .await
             .map(drop)
-            .map_err(|err| classify(&err))
+            .map_err(|err| self.failure(&err))
     }
 }
 
@@ -378,7 +385,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::store::conformance::{conformance_suite, secret, verifier};
+    use crate::store::conformance::{TRIES, conformance_suite, secret, verifier};
     use crate::store::redis_server::RedisServer;
 
     async fn make() -> (RedisStore, RedisServer) {
@@ -399,6 +406,45 @@ mod tests {
         let key = format!("test:{}", id.as_str());
         let ms: i64 = store.client.custom(pttl, vec![key]).await.expect("pttl");
         assert!((59_000..=60_000).contains(&ms), "{ms}");
+    }
+
+    /// Sets a Redis setting through the store's own client.
+    async fn config_set(store: &RedisStore, name: &str, value: &str) {
+        let command = CustomCommand::new_static("CONFIG", None, false);
+        let _: String = store.client.custom(command, vec!["SET", name, value]).await.expect("set");
+    }
+
+    #[tokio::test]
+    async fn a_full_redis_still_counts_wrong_proofs() {
+        let (store, _server) = make().await;
+        let (counted, burned) = (SecretId::generate(), SecretId::generate());
+        let hour = Duration::from_secs(3600);
+        store.create(&counted, &secret(b"counted", 2, hour)).await.expect("create");
+        store.create(&burned, &secret(b"burned", 1, hour)).await.expect("create");
+        config_set(&store, "maxmemory-policy", "noeviction").await;
+        config_set(&store, "maxmemory", "1").await;
+
+        let (right, wrong) = (verifier(1), verifier(2));
+        let refused = store.create(&SecretId::generate(), &secret(b"new", 1, hour)).await;
+        assert_eq!(refused, Err(StoreError::Full));
+        assert_eq!(
+            store.status(&counted, &wrong).await,
+            Err(StoreError::WrongProof { tries_left: 4 })
+        );
+        let status = store.status(&counted, &right).await.expect("status");
+        assert_eq!((status.views_left, status.tries_left), (2, 4));
+        let revealed = store.reveal(&counted, &right).await.expect("a multi-view reveal");
+        assert_eq!(revealed, Revealed { envelope: b"counted".to_vec(), views_left: 1 });
+        let status = store.status(&counted, &right).await.expect("status");
+        assert_eq!((status.views_left, status.tries_left), (1, 4));
+
+        for tries_left in (0..TRIES).rev() {
+            let result = store.reveal(&burned, &wrong).await;
+            assert_eq!(result, Err(StoreError::WrongProof { tries_left }));
+        }
+        assert_eq!(store.reveal(&burned, &right).await, Err(StoreError::NotFound));
+        assert_eq!(store.burn(&counted, &right).await, Ok(()));
+        assert_eq!(store.status(&counted, &right).await, Err(StoreError::NotFound));
     }
 
     #[tokio::test]
@@ -427,6 +473,26 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unanswered_command_is_a_timeout_not_unavailable() {
+        let (store, server) = make().await;
+        let id = SecretId::generate();
+        store.create(&id, &secret(b"slow", 2, Duration::from_secs(60))).await.expect("create");
+
+        server.pause();
+        let started = Instant::now();
+        let result = store.reveal(&id, &verifier(1)).await;
+        let waited = started.elapsed();
+        server.resume();
+        assert!(matches!(result, Err(StoreError::Timeout(_))), "{result:?}");
+        assert!(waited >= COMMAND_TIMEOUT && waited < Duration::from_secs(3), "{waited:?}");
+
+        // Why it must not be reported as safe to retry: the reveal reached
+        // Redis and ran once Redis woke up, so its view is gone.
+        let status = store.status(&id, &verifier(1)).await.expect("status");
+        assert_eq!((status.views_left, status.tries_left), (1, TRIES));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn outage_fails_fast_and_recovers_without_restart() {
         let (store, mut server) = make().await;
         let id = SecretId::generate();
@@ -436,7 +502,8 @@ mod tests {
         server.stop();
         // A command sent in the instant before the client has noticed the
         // lost connection may wait for its 2 s timeout; once the client is
-        // reconnecting, every command fails at once.
+        // reconnecting, every command is refused at once. Either way Redis
+        // is gone, so both are "unavailable", never "timeout".
         for limit in [Duration::from_secs(3), Duration::from_millis(200)] {
             let started = Instant::now();
             assert_unavailable_within(limit, started, store.reveal(&id, &verifier(1)).await);

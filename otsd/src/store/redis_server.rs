@@ -38,6 +38,26 @@ impl RedisServer {
         }
     }
 
+    /// Freezes it (SIGSTOP): connections stay open, commands go unanswered.
+    pub(crate) fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server run again (SIGCONT); it then answers what it was
+    /// sent meanwhile.
+    pub(crate) fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("the server is running");
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill is installed");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
     /// Starts it again on the same port, with an empty dataset; returns
     /// once it accepts connections.
     pub(crate) fn restart(&mut self) {

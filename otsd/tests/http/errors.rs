@@ -3,7 +3,10 @@
 use otsd::store::{NewSecret, Revealed, SecretStatus, Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::support::{assert_error, limits, raw_exchange, seal, start, start_with};
+use crate::support::{
+    assert_error, limits, raw_exchange, seal, short_timeouts, start, start_with,
+    start_with_timeouts,
+};
 
 const VALID_UNKNOWN_ID: &str = "AAAAAAAAAAAAAAAAAAAAAA";
 
@@ -241,6 +244,91 @@ async fn an_unavailable_store_is_503_with_retry_after() {
     server.stop().await;
 }
 
+/// A store that never answers.
+#[derive(Debug, Clone)]
+struct Silent;
+
+impl Store for Silent {
+    async fn create(
+        &self,
+        _: &ots_shared::SecretId,
+        _: &NewSecret,
+    ) -> Result<std::time::SystemTime, StoreError> {
+        std::future::pending().await
+    }
+    async fn status(
+        &self,
+        _: &ots_shared::SecretId,
+        _: &ots_shared::Verifier,
+    ) -> Result<SecretStatus, StoreError> {
+        std::future::pending().await
+    }
+    async fn reveal(
+        &self,
+        _: &ots_shared::SecretId,
+        _: &ots_shared::Verifier,
+    ) -> Result<Revealed, StoreError> {
+        std::future::pending().await
+    }
+    async fn burn(
+        &self,
+        _: &ots_shared::SecretId,
+        _: &ots_shared::Verifier,
+    ) -> Result<(), StoreError> {
+        std::future::pending().await
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_does_not_answer_is_504_without_retry_after() {
+    let server = start_with_timeouts(Silent, limits(), short_timeouts()).await;
+    let sealed = seal(b"x");
+    let unconfirmed = "the secret store did not confirm the operation in time; it may have \
+                       taken effect";
+    let path = |action: &str| format!("/api/v1/secrets/{VALID_UNKNOWN_ID}/{action}");
+    let cases = [
+        ("/api/v1/secrets".to_owned(), sealed.create_body(None, None), unconfirmed.to_owned()),
+        (path("status"), sealed.proof_body(), unconfirmed.to_owned()),
+        (
+            path("reveal"),
+            sealed.proof_body(),
+            format!("{unconfirmed}: the secret may have been consumed"),
+        ),
+        (
+            path("burn"),
+            sealed.proof_body(),
+            format!("{unconfirmed}: the secret may have been burned"),
+        ),
+    ];
+    for (path, body, message) in cases {
+        let response = server.post(&path, &body).await;
+        assert_eq!(response.headers().get("retry-after"), None, "{path}");
+        assert_error(response, 504, "store_timeout", Some(&message)).await;
+    }
+
+    // Readiness is not an operation: a silent store is simply not ready.
+    let ready = server.client.get(server.url("/readyz")).send().await.expect("send");
+    assert_eq!(ready.headers()["retry-after"], "5");
+    assert_error(ready, 503, "store_unavailable", None).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_store_timeout_is_504_not_503() {
+    let store = Broken(StoreError::Timeout("request timed out".to_owned()));
+    let server = start_with(store, limits()).await;
+    let path = format!("/api/v1/secrets/{VALID_UNKNOWN_ID}/reveal");
+    let response = server.post(&path, &seal(b"x").proof_body()).await;
+    assert_eq!(response.headers().get("retry-after"), None);
+    let message = "the secret store did not confirm the operation in time; it may have taken \
+                   effect: the secret may have been consumed";
+    assert_error(response, 504, "store_timeout", Some(message)).await;
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn internal_errors_keep_their_detail_private() {
     let store = Broken(StoreError::Internal("lua: secret detail".to_owned()));
@@ -249,5 +337,57 @@ async fn internal_errors_keep_their_detail_private() {
     let body = assert_error(response, 500, "internal", None).await;
     assert_eq!(body["message"], "internal error; details are in the server's log");
     assert!(!body.to_string().contains("secret detail"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bodies_must_be_json_objects() {
+    let server = start().await;
+    let sealed = seal(b"x");
+    let object = sealed.create_body(Some(60), Some(1));
+    let array = json!([object["envelope"], object["verifier"], 60, 1]);
+    let message = Some("the body must be a JSON object");
+    let response = server.post("/api/v1/secrets", &array).await;
+    assert_error(response, 400, "invalid_request", message).await;
+
+    let proof = json!([sealed.proof_body()["proof"]]);
+    let path = format!("/api/v1/secrets/{VALID_UNKNOWN_ID}/status");
+    assert_error(server.post(&path, &proof).await, 400, "invalid_request", message).await;
+    for text in ["", " \r\n\t", "\"text\"", "null", "1"] {
+        let response = server
+            .client
+            .post(server.url(&path))
+            .header("content-type", "application/json")
+            .body(text)
+            .send()
+            .await
+            .expect("send");
+        assert_error(response, 400, "invalid_request", message).await;
+    }
+
+    // Whitespace before the object is fine, and so is an explicit null TTL.
+    let mut with_null = sealed.create_body(None, None);
+    with_null["ttl_seconds"] = Value::Null;
+    let response = server
+        .client
+        .post(server.url("/api/v1/secrets"))
+        .header("content-type", "application/json")
+        .body(format!("\r\n {with_null}"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_ttl_past_the_clock_range_is_400_not_a_panic() {
+    let mut huge = limits();
+    huge.max_ttl = std::time::Duration::from_secs(u64::MAX);
+    let server = start_with(otsd::store::MemoryStore::new(1 << 20), huge).await;
+    let body = seal(b"x").create_body(Some(i64::MAX), None);
+    let response = server.post("/api/v1/secrets", &body).await;
+    let message = format!("ttl_seconds must be between 1 and {}", u64::MAX);
+    assert_error(response, 400, "invalid_ttl", Some(&message)).await;
     server.stop().await;
 }

@@ -5,6 +5,8 @@ mod api;
 mod binary;
 mod errors;
 mod headers;
+mod http2;
 mod safety;
 mod shutdown;
 mod support;
+mod timeouts;

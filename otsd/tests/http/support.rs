@@ -5,9 +5,9 @@ use std::time::Duration;
 use ots_shared::api::{CreateRequest, ProofRequest};
 use ots_shared::kdf::Proof;
 use ots_shared::{Content, Envelope, Fragment, SecretBytes, Verifier};
-use otsd::App;
 use otsd::config::Limits;
 use otsd::store::{MemoryStore, Store};
+use otsd::{App, Timeouts};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -41,10 +41,22 @@ pub async fn start() -> Server {
 
 /// A server on `store`.
 pub async fn start_with<S: Store>(store: S, limits: Limits) -> Server {
+    start_with_timeouts(store, limits, Timeouts::default()).await
+}
+
+/// Timeouts short enough to wait out in a test, in the same order as the
+/// production ones: idle is longer than body plus store.
+pub fn short_timeouts() -> Timeouts {
+    let short = Duration::from_millis(300);
+    Timeouts { idle: Duration::from_millis(800), body: short, store: short }
+}
+
+/// A server on `store` with `timeouts`.
+pub async fn start_with_timeouts<S: Store>(store: S, limits: Limits, timeouts: Timeouts) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("bound address");
     let base = format!("http://{addr}");
-    let app = App { store, limits, public_url: "https://ots.example".to_owned() };
+    let app = App { store, limits, public_url: "https://ots.example".to_owned(), timeouts };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {
         let _ = rx.await;

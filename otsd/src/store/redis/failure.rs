@@ -1,0 +1,113 @@
+//! How fred's errors become the store's kinds of failure, and readable
+//! messages.
+
+use fred::prelude::ErrorKind;
+
+use crate::store::StoreError;
+
+/// fred keeps an I/O error as its Debug text, e.g. `Os { code: 111, kind:
+/// ConnectionRefused, message: "Connection refused" }`; this gives back what
+/// the error's Display would have said. Other text is returned as it is.
+pub(super) fn readable(details: &str) -> String {
+    let quoted = |field: &str| {
+        let rest = details.get(details.find(field)? + field.len()..)?;
+        rest.find('"').and_then(|end| rest.get(..end))
+    };
+    let os_code = details
+        .strip_prefix("Os { code: ")
+        .and_then(|rest| rest.split(',').next())
+        .filter(|code| code.parse::<i32>().is_ok());
+    if let (Some(message), Some(code)) = (quoted("message: \""), os_code) {
+        return format!("{message} (os error {code})");
+    }
+    if let Some(message) = quoted("message: \"").or_else(|| quoted("error: \"")) {
+        return message.to_owned();
+    }
+    match details.strip_prefix("Kind(").and_then(|rest| rest.strip_suffix(')')) {
+        Some(kind) => words(kind),
+        None => details.to_owned(),
+    }
+}
+
+/// `ConnectionRefused` -> `connection refused`.
+fn words(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.char_indices() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Sorts a fred error into the store's kinds of failure.
+pub(super) fn classify(err: &fred::error::Error) -> StoreError {
+    let details = err.details();
+    // Redis answers that mean "not now", and fred's own messages for a
+    // command that found no live connection.
+    let transient = [
+        "LOADING",
+        "BUSY",
+        "MASTERDOWN",
+        "READONLY",
+        "TRYAGAIN",
+        "CLUSTERDOWN",
+        "Failed to route command",
+        "Too many failed write attempts",
+        "Client is not initialized",
+        "Failed to send command to router",
+    ];
+    match err.kind() {
+        // The command may have reached Redis and run; only its answer is
+        // missing (but see `RedisStore::failure`).
+        ErrorKind::Timeout => StoreError::Timeout(err.to_string()),
+        // Refused before sending (fail-fast while reconnecting is Canceled),
+        // or the connection failed. A connection that drops with a command
+        // in flight is also an I/O error; that mostly means Redis itself went
+        // away, and trying again later is the right advice.
+        ErrorKind::IO | ErrorKind::Canceled | ErrorKind::Backpressure | ErrorKind::Routing => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ if details.contains("OOM command not allowed") => StoreError::Full,
+        _ if transient.iter().any(|prefix| details.starts_with(prefix)) => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Internal(err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_read_as_their_display() {
+        let refused = std::io::Error::from_raw_os_error(111);
+        let debug = format!("{refused:?}");
+        assert_eq!(
+            debug,
+            "Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" }"
+        );
+        assert_eq!(readable(&debug), refused.to_string());
+        assert_eq!(readable(&debug), "Connection refused (os error 111)");
+
+        let custom = std::io::Error::other("failed to lookup address information");
+        assert_eq!(readable(&format!("{custom:?}")), "failed to lookup address information");
+        let kind = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        assert_eq!(readable(&format!("{kind:?}")), "timed out");
+        assert_eq!(readable("Failed to connect."), "Failed to connect.");
+    }
+
+    #[test]
+    fn timeouts_and_refusals_are_told_apart() {
+        let error = |kind, text: &str| fred::error::Error::new(kind, text.to_owned());
+        let late = classify(&error(ErrorKind::Timeout, "Request timed out."));
+        assert_eq!(late, StoreError::Timeout("Timeout Error: Request timed out.".to_owned()));
+        let refused = classify(&error(ErrorKind::Canceled, "Connection closed unexpectedly."));
+        let expected = "Canceled: Connection closed unexpectedly.";
+        assert_eq!(refused, StoreError::Unavailable(expected.to_owned()));
+        let full = error(ErrorKind::Unknown, "OOM command not allowed when used memory > 'x'.");
+        assert_eq!(classify(&full), StoreError::Full);
+    }
+}
