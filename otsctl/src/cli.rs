@@ -64,7 +64,7 @@ pub struct SendArgs {
     pub ttl: Option<Duration>,
 
     /// How many times the secret can be revealed.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_views)]
     pub views: u32,
 
     /// The otsd server's base URL.
@@ -174,6 +174,19 @@ fn parse_ttl(text: &str) -> Result<Duration, String> {
     Ok(ttl)
 }
 
+/// A view count: a whole number of at least 1. The upper bound is the
+/// server's `max_views`, which the server enforces and names.
+fn parse_views(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(0) => Err("a secret must allow at least 1 view".into()),
+        Ok(views) => Ok(views),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Err("too many views".into())
+        }
+        Err(_) => Err("use a whole number of at least 1".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -225,7 +238,19 @@ mod tests {
 
     #[test]
     fn refuses_zero_views_and_two_passphrase_sources() {
-        assert!(Cli::try_parse_from(["otsctl", "send", "--views", "0"]).is_err());
+        for (views, message) in [
+            ("0", "a secret must allow at least 1 view"),
+            ("-1", "use a whole number of at least 1"),
+            ("1.5", "use a whole number of at least 1"),
+            ("99999999999", "too many views"),
+        ] {
+            let err = Cli::try_parse_from(["otsctl", "send", &format!("--views={views}")])
+                .err()
+                .unwrap_or_else(|| panic!("--views {views} was accepted"));
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{views}");
+            assert!(err.to_string().contains(message), "{views}: {err}");
+        }
+        assert_eq!(parse_views("4294967295"), Ok(u32::MAX));
         let both = ["otsctl", "send", "--passphrase", "--passphrase-env", "P"];
         assert!(Cli::try_parse_from(both).is_err());
         let both = ["otsctl", "get", "L", "--passphrase-file", "f", "--passphrase-env", "P"];

@@ -24,10 +24,15 @@ impl Expiry {
         humantime::format_rfc3339_seconds(self.0).to_string()
     }
 
-    /// How far away it is from `now`: `in 1d`, `in 2h 5m`, or `now`.
+    /// How far away it is from `now`, to the nearest second: `in 1d`,
+    /// `in 2h 5m`, or `now`. Rounding, not truncating, keeps a fresh
+    /// `--ttl 3s` reading `in 3s` after the round trip to the server.
     pub fn relative_to(self, now: SystemTime) -> String {
         match self.0.duration_since(now) {
-            Ok(left) if left.as_secs() > 0 => format!("in {}", short_duration(left)),
+            Ok(left) if left >= Duration::from_millis(500) => {
+                let rounded = Duration::from_secs((left + Duration::from_millis(500)).as_secs());
+                format!("in {}", short_duration(rounded))
+            }
             _ => "now".to_owned(),
         }
     }
@@ -94,6 +99,12 @@ mod tests {
         assert_eq!(expiry.relative_to(now), "in 1d");
         let later = humantime::parse_rfc3339("2026-12-05T00:00:00Z").expect("valid");
         assert_eq!(expiry.relative_to(later), "now");
+        let at = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        let expiry = Expiry(at(10_000));
+        assert_eq!(expiry.relative_to(at(7_300)), "in 3s");
+        assert_eq!(expiry.relative_to(at(9_200)), "in 1s");
+        assert_eq!(expiry.relative_to(at(9_600)), "now");
+        assert_eq!(expiry.relative_to(at(10_000)), "now");
     }
 
     #[test]

@@ -105,13 +105,36 @@ fn cannot_read(shown: &str, err: io::Error) -> Error {
 /// Reads at most `max_len + 1` bytes of a file.
 fn read_file(file: File, shown: &str, max_len: u64) -> Result<SecretBytes> {
     let limit = max_len.saturating_add(1);
-    let mut data = SecretBytes::default();
-    // Reserving the size up front avoids reallocations that would leave
-    // unwiped copies of the secret behind.
+    // Sized up front so that a file that does not change while it is read
+    // needs no growing at all.
     let size = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
-    data.expose_mut().reserve(usize::try_from(size).unwrap_or(0));
-    file.take(limit).read_to_end(data.expose_mut()).map_err(|err| cannot_read(shown, err))?;
-    Ok(data)
+    let capacity = usize::try_from(size).unwrap_or(0).saturating_add(1);
+    read_wiped(file.take(limit), capacity).map_err(|err| cannot_read(shown, err))
+}
+
+/// Reads `reader` to its end. `Vec`'s own growth would leave the old
+/// allocation, holding a copy of the secret, unwiped in freed memory; this
+/// grows by copying into a larger buffer and wiping the old one.
+fn read_wiped(mut reader: impl Read, capacity: usize) -> io::Result<SecretBytes> {
+    const CHUNK: usize = 16 * 1024;
+    let mut data = SecretBytes::new(Vec::with_capacity(capacity.max(CHUNK)));
+    let mut chunk = zeroize::Zeroizing::new([0u8; CHUNK]);
+    loop {
+        let read = match reader.read(&mut chunk[..]) {
+            Ok(0) => return Ok(data),
+            Ok(read) => read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        let (len, capacity) = (data.len(), data.expose_mut().capacity());
+        if capacity - len < read {
+            let mut bigger = Vec::with_capacity(capacity.saturating_mul(2).max(len + read));
+            bigger.extend_from_slice(data.expose());
+            // The old buffer is wiped as it is dropped.
+            data = SecretBytes::new(bigger);
+        }
+        data.expose_mut().extend_from_slice(&chunk[..read]);
+    }
 }
 
 /// The name stored in the payload: the path's last component, or `secret`
@@ -124,13 +147,8 @@ fn base_name(path: &Path) -> String {
 
 /// Reads at most `max_len + 1` bytes of stdin.
 fn read_stdin(max_len: u64) -> Result<SecretBytes> {
-    let mut data = SecretBytes::default();
-    io::stdin()
-        .lock()
-        .take(max_len.saturating_add(1))
-        .read_to_end(data.expose_mut())
-        .map_err(|err| anyhow::Error::new(err).context("cannot read the secret from stdin"))?;
-    Ok(data)
+    read_wiped(io::stdin().lock().take(max_len.saturating_add(1)), 0)
+        .map_err(|err| anyhow::Error::new(err).context("cannot read the secret from stdin").into())
 }
 
 /// Asks once, without echo; the line without its newline is the secret.
@@ -145,6 +163,51 @@ fn prompt() -> Result<Content> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hands out at most `step` bytes per read, with an interruption
+    /// between reads, like a slow pipe.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+        interrupt: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_everything_across_growth() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        for (step, capacity) in [(1, 0), (7_777, 0), (16 * 1024, 100), (100_000, 200_001)] {
+            let reader = Trickle { data: &data, step, interrupt: false };
+            let read = read_wiped(reader, capacity).expect("read");
+            assert_eq!(read.expose(), data.as_slice(), "step {step}, capacity {capacity}");
+        }
+        let empty = read_wiped(io::empty(), 0).expect("read");
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn read_errors_come_through() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+        }
+        let err = read_wiped(Broken, 0).expect_err("fails");
+        assert_eq!(err.to_string(), "disk on fire");
+    }
 
     #[test]
     fn base_names() {

@@ -63,14 +63,14 @@ pub fn for_link(needed: bool, args: &PassphraseArgs) -> Result<Option<Passphrase
 }
 
 fn prompt(confirm: bool) -> Result<String> {
-    let first = ask("passphrase (input hidden): ")?;
+    let mut first = zeroize::Zeroizing::new(ask("passphrase (input hidden): ")?);
     if confirm {
         let again = zeroize::Zeroizing::new(ask("passphrase again: ")?);
-        if *again != first {
+        if again != first {
             return Err(Error::usage("the two passphrases differ"));
         }
     }
-    Ok(first)
+    Ok(std::mem::take(&mut *first))
 }
 
 fn ask(prompt: &str) -> Result<String> {
@@ -87,8 +87,11 @@ fn from_file(path: &Path) -> Result<String> {
         Error::new(Exit::Usage, anyhow::Error::new(err).context(format!("cannot read {shown}")))
     })?);
     let line = first_line(&bytes);
-    String::from_utf8(line.to_vec())
-        .map_err(|_| Error::usage(format!("the passphrase in {shown} is not valid UTF-8")))
+    String::from_utf8(line.to_vec()).map_err(|err| {
+        // The error holds a copy of the bytes: wipe it.
+        drop(zeroize::Zeroizing::new(err.into_bytes()));
+        Error::usage(format!("the passphrase in {shown} is not valid UTF-8"))
+    })
 }
 
 fn first_line(bytes: &[u8]) -> &[u8] {

@@ -155,12 +155,17 @@ impl ShareLink {
             return Err(LinkError::Empty);
         }
         let Some((location, fragment)) = text.split_once('#') else {
-            return Err(LinkError::MissingFragment);
+            // Text that does not even look like a link is not "missing a key".
+            return Err(if text.contains(SHARE_PATH) {
+                LinkError::MissingFragment
+            } else {
+                LinkError::NotShareLink
+            });
         };
         let Some((base, id)) = location.rsplit_once(SHARE_PATH) else {
             return Err(LinkError::NotShareLink);
         };
-        let id = SecretId::parse(id.trim_end_matches('/')).map_err(LinkError::BadId)?;
+        let id = SecretId::parse(id).map_err(LinkError::BadId)?;
         let fragment = Fragment::parse(fragment)?;
         Self::new(base, id, fragment)
     }
@@ -354,6 +359,8 @@ mod tests {
         let cases = [
             (String::new(), LinkError::Empty),
             (location.to_owned(), LinkError::MissingFragment),
+            ("not a link".to_owned(), LinkError::NotShareLink),
+            ("https://ots.example.com/".to_owned(), LinkError::NotShareLink),
             (format!("{location}#"), LinkError::MissingKey),
             (
                 format!("{}#{}", location, &key[..40]),

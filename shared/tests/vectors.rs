@@ -579,6 +579,8 @@ fn link_cases() -> Vec<LinkVector> {
     let reject_cases = [
         ("empty", String::new(), "empty"),
         ("no fragment", location.to_owned(), "missing_fragment"),
+        ("not a link at all", "hunter2".to_owned(), "not_share_link"),
+        ("a slash after the id", format!("{location}/#{key}"), "bad_id"),
         ("empty fragment", format!("{location}#"), "missing_key"),
         ("truncated key", format!("{location}#{}", &key[..43]), "truncated"),
         ("key too long", format!("{url}Q"), "too_long"),

@@ -171,7 +171,7 @@ fn check_limits(args: &SendArgs, limits: &ServerConfig) -> Result<()> {
 }
 
 /// Prints the link on stdout (or the JSON object) and the expiry on stderr;
-/// burns the new secret when the link cannot be printed.
+/// burns the new secret when no usable link can be printed.
 fn print(
     args: &SendArgs,
     client: &Client,
@@ -179,16 +179,17 @@ fn print(
     fragment: Fragment,
     keys: &DerivedKeys,
 ) -> Result<()> {
+    // Without a valid id there is nothing to burn either; the secret
+    // expires unread, and nobody has a key for it.
     let id = SecretId::parse(&created.id).map_err(|err| {
         Error::new(Exit::Failure, anyhow::Error::new(err).context("the server returned a bad id"))
     })?;
-    let link = ShareLink::new(&created.public_url, id, fragment).map_err(|err| {
-        Error::new(
-            Exit::Failure,
-            anyhow::Error::new(err).context("the server returned a bad public url"),
-        )
+    let link = ShareLink::new(&created.public_url, id.clone(), fragment).map_err(|err| {
+        let err = anyhow::Error::new(err).context("the server returned a bad public url");
+        abandon(client, &id, keys, Error::new(Exit::Failure, err), None)
     })?;
-    let expiry = Expiry::parse(&created.expires_at)?;
+    let expiry = Expiry::parse(&created.expires_at)
+        .map_err(|err| abandon(client, &id, keys, Error::new(Exit::Failure, err), None))?;
     let url = link.to_url();
 
     let text = if args.json {
@@ -198,7 +199,11 @@ fn print(
         url
     };
     if let Err(err) = output::deliver(format!("{text}\n").as_bytes()) {
-        return Err(undelivered(client, link.id(), keys, expiry, err));
+        let error = Error::new(
+            Exit::Failure,
+            anyhow::Error::new(err).context("could not write the link to stdout"),
+        );
+        return Err(abandon(client, &id, keys, error, Some(expiry)));
     }
     let views =
         if created.views == 1 { "1 view".to_owned() } else { format!("{} views", created.views) };
@@ -206,28 +211,27 @@ fn print(
     Ok(())
 }
 
-/// The error for a link that could not be printed, after burning the secret
-/// it leads to (nobody else has the link).
-fn undelivered(
+/// `error`, after burning the new secret whose link cannot be printed
+/// (nobody else has the link, so nobody could ever read it).
+fn abandon(
     client: &Client,
     id: &SecretId,
     keys: &DerivedKeys,
-    expiry: Expiry,
-    err: std::io::Error,
+    error: Error,
+    expiry: Option<Expiry>,
 ) -> Error {
-    let error = Error::new(
-        Exit::Failure,
-        anyhow::Error::new(err).context("could not write the link to stdout"),
-    );
     match client.burn(id, Proof::from_bytes(*keys.proof().expose())) {
         Ok(()) => {
             error.hint("the secret was burned, so it cannot linger without a link; send it again")
         }
-        Err(burn) => error.hint(format!(
-            "burning the secret failed too ({}); nobody has its link, and it expires {}",
-            burn.message(),
-            expiry.rfc3339()
-        )),
+        Err(burn) => {
+            let expires =
+                expiry.map_or_else(|| "when its lifetime ends".to_owned(), Expiry::rfc3339);
+            error.hint(format!(
+                "burning the secret failed too ({}); nobody has its link, and it expires {expires}",
+                burn.message(),
+            ))
+        }
     }
 }
 

@@ -47,13 +47,28 @@ pub fn start(limits: ServerConfig) -> FakeServer {
 /// it is answered (to change files while a reveal is in flight).
 pub fn start_hooked(
     limits: ServerConfig,
+    hook: impl FnMut(&Request) + Send + 'static,
+) -> FakeServer {
+    start_full(limits, None, hook)
+}
+
+/// Starts the fake answering creates with this `public_url` instead of its
+/// own address.
+pub fn start_with_public_url(limits: ServerConfig, public_url: &str) -> FakeServer {
+    start_full(limits, Some(public_url.to_owned()), |_| {})
+}
+
+fn start_full(
+    limits: ServerConfig,
+    public_url: Option<String>,
     mut hook: impl FnMut(&Request) + Send + 'static,
 ) -> FakeServer {
     FakeServer::start_with(move |url| {
         let mut secret: Option<Stored> = None;
+        let public_url = public_url.unwrap_or(url);
         move |request: &Request| {
             hook(request);
-            handle(request, &url, &limits, &mut secret)
+            handle(request, &public_url, &limits, &mut secret)
         }
     })
 }

@@ -19,6 +19,7 @@ fn malformed_links_never_reach_the_network() {
         (format!("{location}#{}|", &key[..43]), "the key after '#' contains '|'"),
         (format!("{good}A"), "the key after '#' is too long"),
         (good.replace("/s/", "/x/"), "not a share link"),
+        ("hunter2".to_owned(), "not a share link: expected <server>/s/<id>#<key>"),
         (good.replace("/s/AAEC", "/s/AAE"), "the link's id is malformed"),
     ];
     for command in ["get", "status", "burn"] {

@@ -194,6 +194,13 @@ fn huge_stdin_stops_at_the_limit() {
     );
 }
 
+/// Asserts that the fake saw the config, one create, and a burn of it.
+fn assert_created_then_burned(server: &crate::fake::FakeServer) {
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    let burn = format!("/api/v1/secrets/{ID}/burn");
+    assert_eq!(paths, ["/api/v1/config", "/api/v1/secrets", burn.as_str()]);
+}
+
 /// Regression: a link printed into a broken pipe exited 0 quietly, leaving
 /// a secret that nobody could read until it expired.
 #[test]
@@ -210,9 +217,25 @@ fn unprintable_link_burns_the_secret() {
              hint: the secret was burned, so it cannot linger without a link; send it again\n"
         )
     );
-    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
-    let burn = format!("/api/v1/secrets/{ID}/burn");
-    assert_eq!(paths, ["/api/v1/config", "/api/v1/secrets", burn.as_str()]);
+    assert_created_then_burned(&server);
+}
+
+#[test]
+fn a_bad_public_url_burns_the_secret() {
+    let dir = scratch("send-bad-public-url");
+    let server = fake_otsd::start_with_public_url(limits(), "ftp://ots.example.com");
+    let out = run(otsctl(&dir).args(["send", "--server", &server.url()]).write_stdin(b"s3cret"));
+    assert_eq!(
+        (out.code, out.stdout.as_slice(), out.stderr.as_str()),
+        (
+            1,
+            b"".as_slice(),
+            "otsctl: the server returned a bad public url: \
+             a share link starts with http:// or https://\n\
+             hint: the secret was burned, so it cannot linger without a link; send it again\n"
+        )
+    );
+    assert_created_then_burned(&server);
 }
 
 #[test]

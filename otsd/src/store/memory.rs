@@ -3,8 +3,12 @@
 //! Nothing live is ever evicted to make room: a create that would pass the
 //! capacity first drops expired secrets, then fails with
 //! [`StoreError::Full`] if there is still no room. Expiry is checked on every
-//! access (with a monotonic clock), so an expired secret is gone at once even
-//! if the sweeper has not run yet; the sweeper only gives the memory back.
+//! access, so an expired secret is gone at once even if the sweeper has not
+//! run yet; the sweeper only gives the memory back. A secret expires by
+//! whichever clock says so first: the monotonic one (immune to the wall
+//! clock being set back) or the wall clock (which keeps counting while the
+//! machine is suspended, when the monotonic clock stands still), so it is
+//! never readable past the `expires_at` that status reported.
 //! The lock is held for short, synchronous steps and never across an await.
 
 use std::collections::HashMap;
@@ -37,6 +41,8 @@ struct Shared {
 struct State {
     entries: HashMap<SecretId, Entry>,
     used: u64,
+    /// When a create last swept because the store was full.
+    last_full_sweep: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -51,10 +57,28 @@ struct Entry {
 }
 
 impl Entry {
-    fn is_expired(&self, now: Instant) -> bool {
-        self.deadline <= now
+    fn is_expired(&self, now: Now) -> bool {
+        self.deadline <= now.mono || self.expires_at <= now.wall
     }
 }
+
+/// Both clocks, read once per operation.
+#[derive(Debug, Clone, Copy)]
+struct Now {
+    mono: Instant,
+    wall: SystemTime,
+}
+
+impl Now {
+    fn read() -> Self {
+        Self { mono: Instant::now(), wall: SystemTime::now() }
+    }
+}
+
+/// How often a full store may look for expired secrets to make room. A full
+/// sweep walks every entry under the lock; without a limit, a stream of
+/// creates against a store full of live secrets would stall every reveal.
+const FULL_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 impl State {
     fn remove(&mut self, id: &SecretId) {
@@ -64,17 +88,24 @@ impl State {
     }
 
     /// Whether `cost` more bytes fit; expired secrets still holding space
-    /// are dropped first, so a full store never refuses because of them.
-    fn has_room(&mut self, cost: u64, capacity: u64, now: Instant) -> bool {
+    /// are dropped first (at most once per [`FULL_SWEEP_INTERVAL`]), so a
+    /// full store does not refuse for long because of them.
+    fn has_room(&mut self, cost: u64, capacity: u64, now: Now) -> bool {
         let fits = |state: &Self| state.used.saturating_add(cost) <= capacity;
         if fits(self) {
             return true;
         }
-        self.sweep(now);
+        let due = self
+            .last_full_sweep
+            .is_none_or(|last| now.mono.duration_since(last) >= FULL_SWEEP_INTERVAL);
+        if due {
+            self.last_full_sweep = Some(now.mono);
+            self.sweep(now);
+        }
         fits(self)
     }
 
-    fn sweep(&mut self, now: Instant) -> usize {
+    fn sweep(&mut self, now: Now) -> usize {
         let before = self.entries.len();
         let mut freed = 0;
         self.entries.retain(|_, entry| {
@@ -110,7 +141,7 @@ impl MemoryStore {
 
     /// Removes expired secrets now; returns how many.
     pub fn sweep(&self) -> usize {
-        self.lock().sweep(Instant::now())
+        self.lock().sweep(Now::read())
     }
 
     /// Sweeps every `period` until the last handle to the store is dropped.
@@ -128,7 +159,7 @@ impl MemoryStore {
 
     fn insert(&self, id: &SecretId, secret: &NewSecret) -> Result<SystemTime, StoreError> {
         let cost = secret.envelope.len() as u64 + ENTRY_OVERHEAD;
-        let now = Instant::now();
+        let now = Now::read();
         let mut state = self.lock();
 
         match state.entries.get(id) {
@@ -140,9 +171,8 @@ impl MemoryStore {
             return Err(StoreError::Full);
         }
 
-        let expires_at =
-            SystemTime::now().checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
-        let deadline = now.checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
+        let expires_at = now.wall.checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
+        let deadline = now.mono.checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
         let entry = Entry {
             envelope: secret.envelope.clone(),
             verifier: secret.verifier,
@@ -165,7 +195,7 @@ impl MemoryStore {
         verifier: &Verifier,
         op: impl FnOnce(&mut Entry) -> After<T>,
     ) -> Result<T, StoreError> {
-        let now = Instant::now();
+        let now = Now::read();
         let mut state = self.lock();
         let entry = state.entries.get_mut(id).ok_or(StoreError::NotFound)?;
 
@@ -293,6 +323,41 @@ mod tests {
         assert_eq!(store.used_bytes(), 2 * COST);
         assert_eq!(store.status(&a, &verifier(1)).await, Err(StoreError::NotFound));
         assert!(store.status(&b, &verifier(1)).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_store_sweeps_at_most_once_a_second() {
+        let store = MemoryStore::new(2 * COST);
+        let (a, b, c) = (SecretId::generate(), SecretId::generate(), SecretId::generate());
+        let brief = Duration::from_millis(500);
+        store.create(&a, &secret(&[7; 100], 1, brief)).await.expect("a fits");
+        store.create(&b, &secret(&[8; 100], 1, Duration::from_secs(3600))).await.expect("b fits");
+        assert_eq!(store.create(&c, &secret(&[9; 100], 1, brief)).await, Err(StoreError::Full));
+
+        // a has expired, but the last sweep was 600 ms ago: still full.
+        tokio::time::advance(Duration::from_millis(600)).await;
+        assert_eq!(store.create(&c, &secret(&[9; 100], 1, brief)).await, Err(StoreError::Full));
+        assert_eq!(store.used_bytes(), 2 * COST);
+
+        tokio::time::advance(Duration::from_millis(400)).await;
+        store.create(&c, &secret(&[9; 100], 1, brief)).await.expect("swept a second later");
+        assert_eq!(store.used_bytes(), 2 * COST);
+    }
+
+    #[tokio::test]
+    async fn the_wall_clock_expires_a_secret_after_a_suspend() {
+        let store = MemoryStore::new(1 << 20);
+        let id = SecretId::generate();
+        let hour = Duration::from_secs(3600);
+        let expires_at = store.create(&id, &secret(&[1; 100], 1, hour)).await.expect("create");
+        assert!(store.status(&id, &verifier(1)).await.is_ok());
+
+        // After a suspend the monotonic deadline is still ahead, but the
+        // wall clock has passed the expiry that status reported.
+        let suspended = expires_at - hour - Duration::from_secs(1);
+        store.lock().entries.get_mut(&id).expect("stored").expires_at = suspended;
+        assert_eq!(store.reveal(&id, &verifier(1)).await.map(drop), Err(StoreError::NotFound));
+        assert_eq!(store.used_bytes(), 0);
     }
 
     #[tokio::test(start_paused = true)]

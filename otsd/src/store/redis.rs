@@ -12,9 +12,10 @@
 //! When Redis goes away, commands fail at once instead of queueing (fred's
 //! per-command fail-fast option) and every command has a short timeout, so
 //! a request never waits for a reconnect. A command refused that way is
-//! known not to have run ([`StoreError::Unavailable`]); a command that timed
-//! out while the connection stayed up may have run without its answer
-//! arriving ([`StoreError::Timeout`]).
+//! known not to have run ([`StoreError::Unavailable`]). A command that was
+//! written and then got no answer, because Redis was slow or because the
+//! connection broke, may have run ([`StoreError::Timeout`]): for status,
+//! reveal and burn that must never read as safe to retry.
 //! The client reconnects on its own, forever; after a Redis restart the
 //! script cache is empty, which EVALSHA reports as NOSCRIPT, and the script
 //! is loaded again.
@@ -139,8 +140,7 @@ impl RedisStore {
     /// Connects, waiting at most ~10 s; an unreachable Redis at startup is
     /// an error. Afterwards the client reconnects by itself.
     pub async fn connect(url: &RedisUrl, prefix: &str) -> anyhow::Result<Self> {
-        let config = Config::from_url_centralized(url.expose())
-            .map_err(|err| anyhow::anyhow!("invalid redis url: {}", err.details()))?;
+        let config = client_config(url)?;
         let address = address_of(&config);
         let client = build_client(config)?;
 
@@ -195,11 +195,14 @@ impl RedisStore {
 
     /// Runs a script by its SHA-1, loading it again when Redis has lost its
     /// script cache (after a restart).
+    /// `harmless` says whether running it without the answer arriving
+    /// leaves nothing that matters (see [`RedisStore::failure`]).
     async fn run(
         &self,
         script: &Script,
         key: String,
         args: Vec<Value>,
+        harmless: bool,
     ) -> Result<Value, StoreError> {
         let mut command = Vec::with_capacity(args.len() + 3);
         command.extend([Value::from(script.sha.as_str()), Value::from(1), Value::from(key)]);
@@ -207,21 +210,25 @@ impl RedisStore {
 
         match self.evalsha(command.clone()).await {
             Err(err) if err.details().starts_with("NOSCRIPT") => {
-                self.script_load(script.source).await.map_err(|err| self.failure(&err))?;
-                self.evalsha(command).await.map_err(|err| self.failure(&err))
+                let load = self.script_load(script.source).await;
+                // Loading a script changes no secret, whatever happened.
+                load.map_err(|err| self.failure(&err, true))?;
+                self.evalsha(command).await.map_err(|err| self.failure(&err, harmless))
             }
-            other => other.map_err(|err| self.failure(&err)),
+            other => other.map_err(|err| self.failure(&err, harmless)),
         }
     }
 
-    /// Sorts a failed command. fred also reports a timeout for a command that
-    /// waited in its queue while it was reconnecting and was never sent, so a
-    /// timeout on a connection that is gone by then counts as Redis having
-    /// gone away, like an I/O error. Only a timeout on a live connection
-    /// (Redis there but not answering) may have taken effect unseen.
-    fn failure(&self, err: &fred::error::Error) -> StoreError {
+    /// Sorts a failed command. For `create` and `ping` an unconfirmed
+    /// outcome does not matter once the connection is gone: a create that
+    /// ran after all leaves a secret nobody has the link to, which expires,
+    /// and the sender just tries again. So there, a missing answer on a lost
+    /// connection means Redis went away, like a refusal. Status, reveal and
+    /// burn keep "may have run", whatever the connection's state: a reveal
+    /// Redis ran just before it died has consumed its view.
+    fn failure(&self, err: &fred::error::Error, harmless: bool) -> StoreError {
         match classify(err) {
-            StoreError::Timeout(detail) if !self.client.is_connected() => {
+            StoreError::Timeout(detail) if harmless && !self.client.is_connected() => {
                 StoreError::Unavailable(detail)
             }
             other => other,
@@ -250,7 +257,7 @@ impl RedisStore {
         op: Access,
     ) -> Result<Vec<Value>, StoreError> {
         let args = vec![bytes_value(verifier.as_bytes()), Value::from(op.name())];
-        let reply = self.run(&self.access, self.key(id), args).await?;
+        let reply = self.run(&self.access, self.key(id), args, false).await?;
         let Value::Array(items) = reply else {
             return Err(unexpected("access reply is not an array"));
         };
@@ -261,6 +268,13 @@ impl RedisStore {
             _ => Err(unexpected("access reply has an unknown code")),
         }
     }
+}
+
+/// The fred configuration for a URL: `rediss://` turns on TLS (rustls with
+/// the system's roots), user, password and database come from the URL.
+fn client_config(url: &RedisUrl) -> anyhow::Result<Config> {
+    Config::from_url_centralized(url.expose())
+        .map_err(|err| anyhow::anyhow!("invalid redis url: {}", err.details()))
 }
 
 fn address_of(config: &Config) -> String {
@@ -343,7 +357,7 @@ impl Store for RedisStore {
             Value::from(unix_ms(expires_at).to_string()),
             Value::from(ttl_ms.to_string()),
         ];
-        match self.run(&self.create, self.key(id), args).await?.as_i64() {
+        match self.run(&self.create, self.key(id), args, true).await?.as_i64() {
             Some(1) => Ok(expires_at),
             Some(0) => Err(StoreError::Conflict),
             _ => Err(unexpected("create reply is not 0 or 1")),
@@ -376,7 +390,7 @@ impl Store for RedisStore {
             .ping::<String>(None)
             .await
             .map(drop)
-            .map_err(|err| self.failure(&err))
+            .map_err(|err| self.failure(&err, true))
     }
 }
 
@@ -387,6 +401,22 @@ mod tests {
     use super::*;
     use crate::store::conformance::{TRIES, conformance_suite, secret, verifier};
     use crate::store::redis_server::RedisServer;
+
+    #[test]
+    fn url_forms_configure_tls_credentials_and_database() {
+        let plain = RedisUrl::parse("redis://127.0.0.1:6390").expect("valid");
+        let plain = client_config(&plain).expect("config");
+        assert!(plain.tls.is_none());
+        assert_eq!((plain.username, plain.password, plain.database), (None, None, None));
+
+        let tls = RedisUrl::parse("rediss://app:s3cret@redis.internal:6380/2").expect("valid");
+        let tls = client_config(&tls).expect("config");
+        assert!(tls.tls.is_some(), "rediss:// must never fall back to plain text");
+        assert_eq!(tls.username.as_deref(), Some("app"));
+        assert_eq!(tls.password.as_deref(), Some("s3cret"));
+        assert_eq!(tls.database, Some(2));
+        assert_eq!(address_of(&tls), "redis.internal:6380");
+    }
 
     async fn make() -> (RedisStore, RedisServer) {
         let server = RedisServer::start();
@@ -493,6 +523,29 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reveal_cut_off_by_a_dying_redis_may_have_run() {
+        let (store, mut server) = make().await;
+        let id = SecretId::generate();
+        store.create(&id, &secret(b"cut off", 1, Duration::from_secs(60))).await.expect("create");
+
+        // Written to Redis, then the connection breaks before any answer:
+        // Redis may have run it, so it must not read as safe to retry.
+        server.pause();
+        let reveal = tokio::spawn({
+            let store = store.clone();
+            async move { store.reveal(&id, &verifier(1)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        server.stop();
+        let result = reveal.await.expect("reveal task");
+        // The broken connection, not the command timeout, ends it.
+        assert!(
+            matches!(&result, Err(StoreError::Timeout(detail)) if detail.starts_with("IO Error")),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn outage_fails_fast_and_recovers_without_restart() {
         let (store, mut server) = make().await;
         let id = SecretId::generate();
@@ -500,19 +553,30 @@ mod tests {
         store.create(&id, &secret(b"kept", 2, hour)).await.expect("create");
 
         server.stop();
-        // A command sent in the instant before the client has noticed the
-        // lost connection may wait for its 2 s timeout; once the client is
-        // reconnecting, every command is refused at once. Either way Redis
-        // is gone, so both are "unavailable", never "timeout".
-        for limit in [Duration::from_secs(3), Duration::from_millis(200)] {
-            let started = Instant::now();
-            assert_unavailable_within(limit, started, store.reveal(&id, &verifier(1)).await);
-            let started = Instant::now();
-            let result = store.create(&id, &secret(b"x", 1, hour)).await;
-            assert_unavailable_within(limit, started, result);
-            let started = Instant::now();
-            assert_unavailable_within(limit, started, store.ping().await);
+        // In the instant before the client notices the lost connection, a
+        // create may still be written and wait out its timeout; a create's
+        // unconfirmed outcome does not matter, so it is "unavailable".
+        let started = Instant::now();
+        let result = store.create(&id, &secret(b"x", 1, hour)).await;
+        assert_unavailable_within(COMMAND_TIMEOUT + Duration::from_secs(1), started, result);
+        let noticed = Instant::now();
+        while store.client.is_connected() {
+            assert!(noticed.elapsed() < Duration::from_secs(5), "the lost connection went unseen");
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // Once the client is reconnecting, every command is refused unsent.
+        let limit = Duration::from_millis(200);
+        let started = Instant::now();
+        assert_unavailable_within(limit, started, store.reveal(&id, &verifier(1)).await);
+        let started = Instant::now();
+        assert_unavailable_within(limit, started, store.status(&id, &verifier(1)).await);
+        let started = Instant::now();
+        assert_unavailable_within(limit, started, store.burn(&id, &verifier(1)).await);
+        let started = Instant::now();
+        let result = store.create(&id, &secret(b"x", 1, hour)).await;
+        assert_unavailable_within(limit, started, result);
+        let started = Instant::now();
+        assert_unavailable_within(limit, started, store.ping().await);
 
         server.restart();
         let started = Instant::now();

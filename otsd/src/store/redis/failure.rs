@@ -41,36 +41,36 @@ fn words(camel: &str) -> String {
     out
 }
 
-/// Sorts a fred error into the store's kinds of failure.
+/// Sorts a fred error into the store's kinds of failure, by whether the
+/// command can have run: [`StoreError::Unavailable`] only when it certainly
+/// did not (refused before it was written, or refused by Redis),
+/// [`StoreError::Timeout`] when it was written and its answer is missing.
 pub(super) fn classify(err: &fred::error::Error) -> StoreError {
     let details = err.details();
-    // Redis answers that mean "not now", and fred's own messages for a
-    // command that found no live connection.
-    let transient = [
-        "LOADING",
-        "BUSY",
-        "MASTERDOWN",
-        "READONLY",
-        "TRYAGAIN",
-        "CLUSTERDOWN",
+    // Redis answers that mean "not now": the command was refused unrun.
+    let refused_by_redis = ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN"];
+    // fred's own messages for a command that found no connection to go on.
+    let never_sent = [
         "Failed to route command",
-        "Too many failed write attempts",
         "Client is not initialized",
         "Failed to send command to router",
     ];
+    // fred's message when it would write a command a second time: it was
+    // written once already, on a connection that then failed.
+    let written_once = "Too many failed write attempts";
     match err.kind() {
-        // The command may have reached Redis and run; only its answer is
-        // missing (but see `RedisStore::failure`).
+        // No answer in time; the command may have run.
         ErrorKind::Timeout => StoreError::Timeout(err.to_string()),
-        // Refused before sending (fail-fast while reconnecting is Canceled),
-        // or the connection failed. A connection that drops with a command
-        // in flight is also an I/O error; that mostly means Redis itself went
-        // away, and trying again later is the right advice.
-        ErrorKind::IO | ErrorKind::Canceled | ErrorKind::Backpressure | ErrorKind::Routing => {
+        // Refused before writing: fail-fast while reconnecting is Canceled.
+        ErrorKind::Canceled | ErrorKind::Backpressure | ErrorKind::Routing => {
             StoreError::Unavailable(err.to_string())
         }
+        // The connection failed with the command written or being written,
+        // so Redis may have run it (and then gone away before answering).
+        ErrorKind::IO => StoreError::Timeout(err.to_string()),
         _ if details.contains("OOM command not allowed") => StoreError::Full,
-        _ if transient.iter().any(|prefix| details.starts_with(prefix)) => {
+        _ if details.starts_with(written_once) => StoreError::Timeout(err.to_string()),
+        _ if refused_by_redis.iter().chain(&never_sent).any(|p| details.starts_with(p)) => {
             StoreError::Unavailable(err.to_string())
         }
         _ => StoreError::Internal(err.to_string()),
@@ -107,6 +107,16 @@ mod tests {
         let refused = classify(&error(ErrorKind::Canceled, "Connection closed unexpectedly."));
         let expected = "Canceled: Connection closed unexpectedly.";
         assert_eq!(refused, StoreError::Unavailable(expected.to_owned()));
+        let loading = error(ErrorKind::Unknown, "LOADING Redis is loading the dataset in memory");
+        let expected = "Unknown Error: LOADING Redis is loading the dataset in memory";
+        assert_eq!(classify(&loading), StoreError::Unavailable(expected.to_owned()));
+
+        // Written, then the connection went: the command may have run.
+        let dropped = classify(&error(ErrorKind::IO, "Connection Closed"));
+        assert_eq!(dropped, StoreError::Timeout("IO Error: Connection Closed".to_owned()));
+        let again = classify(&error(ErrorKind::Unknown, "Too many failed write attempts."));
+        let expected = "Unknown Error: Too many failed write attempts.";
+        assert_eq!(again, StoreError::Timeout(expected.to_owned()));
         let full = error(ErrorKind::Unknown, "OOM command not allowed when used memory > 'x'.");
         assert_eq!(classify(&full), StoreError::Full);
     }
