@@ -251,6 +251,14 @@ fn describe(
         (408, _) => with_detail("the server timed out waiting for the request"),
         (413, _) => with_detail("the server refused the secret as too large"),
         (429, _) => with_detail("the server is limiting requests from this client"),
+        // The server's own text for these two only repeats ours (and the
+        // Retry-After hint), so it is left out.
+        (503, Some(ErrorCode::StoreUnavailable)) => {
+            "the server's store is unavailable; nothing was changed".to_owned()
+        }
+        (507, Some(ErrorCode::StoreFull)) => {
+            "the server's store is full; nothing was stored".to_owned()
+        }
         (503, _) => with_detail("the server's store is unavailable"),
         (504, _) => with_detail(UNCONFIRMED),
         (507, _) => with_detail("the server's store is full"),
@@ -391,7 +399,7 @@ mod tests {
         let full = answer_error(&answer(507, r#"{"error":"store_full","message":"full"}"#));
         assert_eq!(
             full.render(),
-            "otsctl: the server's store is full: full\nhint: try again later\n"
+            "otsctl: the server's store is full; nothing was stored\nhint: try again later\n"
         );
     }
 }

@@ -33,12 +33,12 @@ fn answers_map_to_exit_codes() {
         (
             error(503, ErrorCode::StoreUnavailable, None),
             7,
-            "otsctl: the server's store is unavailable: fake\nhint: try again later\n".into(),
+            "otsctl: the server's store is unavailable; nothing was changed\nhint: try again later\n".into(),
         ),
         (
             error(507, ErrorCode::StoreFull, None),
             7,
-            "otsctl: the server's store is full: fake\nhint: try again later\n".into(),
+            "otsctl: the server's store is full; nothing was stored\nhint: try again later\n".into(),
         ),
         (
             error(500, ErrorCode::Internal, None),
