@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory as _, Parser};
 
-use ots_shared::api::{API_VERSION, ServerConfig};
+use ots_shared::api::{API_VERSION, MAX_ENVELOPE_BYTES, ServerConfig};
 use ots_shared::envelope::{MIN_PADDED_LEN, NONCE_LEN, TAG_LEN, VERSION};
 use ots_shared::{LinkError, normalize_base};
 
@@ -77,7 +77,8 @@ pub struct Args {
     )]
     pub redis_prefix: String,
 
-    /// Largest sealed secret accepted, in bytes (units allowed: 512KiB, 2MiB)
+    /// Largest sealed secret accepted, in bytes (units allowed: 512KiB, 2MiB), from 1069
+    /// to 256MiB
     #[arg(
         long,
         env = "OTSD_MAX_SECRET_BYTES",
@@ -315,6 +316,12 @@ fn limits(args: &Args) -> Result<Limits, ConfigError> {
             format!("must be at least {MIN_ENVELOPE_BYTES} bytes, the smallest envelope"),
         ));
     }
+    if max_secret_bytes > MAX_ENVELOPE_BYTES {
+        return Err(invalid(
+            "--max-secret-bytes",
+            format!("must be at most {MAX_ENVELOPE_BYTES} bytes (256MiB)"),
+        ));
+    }
     Ok(Limits {
         max_secret_bytes,
         max_ttl,
@@ -355,6 +362,10 @@ fn listen_addr(text: &str) -> Result<SocketAddr, ConfigError> {
 fn byte_size(flag: &str, text: &str) -> Result<u64, ConfigError> {
     let text = non_empty(flag, text)?;
     let size: bytesize::ByteSize = text.trim().parse().map_err(|err| invalid(flag, err))?;
+    // bytesize saturates instead of failing on overflow.
+    if size.as_u64() == u64::MAX {
+        return Err(invalid(flag, format!("{text:?} is out of range")));
+    }
     positive(flag, size.as_u64())
 }
 

@@ -4,19 +4,88 @@
 //! bridged in (tracing-subscriber is built without `tracing-log`): the Redis
 //! client logs through `log` and may include command arguments, which can be
 //! envelopes and verifiers.
+//!
+//! The HTTP/2 library logs rejected request heads, paths included, at debug
+//! level, and a path can hold a secret's id. Whatever filter the operator
+//! gives, `h2` is held at `info` by a second filter that every event must
+//! also pass, so no level of otsd's log names an id.
 
 use std::io::IsTerminal as _;
 
-use tracing_subscriber::EnvFilter;
+use tracing::Subscriber;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::{EnvFilter, FilterExt as _, Targets};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{Layer as _, Registry};
 
 /// Installs the global subscriber with `filter` (EnvFilter syntax).
 pub fn init(filter: &str) -> anyhow::Result<()> {
-    let filter =
-        EnvFilter::try_new(filter).map_err(|err| anyhow::anyhow!("invalid log filter: {err}"))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+    subscriber(filter, std::io::stderr, std::io::stderr().is_terminal())?
         .try_init()
         .map_err(|err| anyhow::anyhow!("cannot set up logging: {err}"))
+}
+
+/// A subscriber that writes events passing both the operator's `filter`
+/// and [`caps`] to `writer`.
+fn subscriber<W>(filter: &str, writer: W, ansi: bool) -> anyhow::Result<impl Subscriber>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter =
+        EnvFilter::try_new(filter).map_err(|err| anyhow::anyhow!("invalid log filter: {err}"))?;
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(ansi)
+        .with_filter(filter.and(caps()));
+    Ok(Registry::default().with(layer))
+}
+
+/// Levels no filter can raise: `h2` and every module below it at `info`.
+fn caps() -> Targets {
+    Targets::new().with_default(LevelFilter::TRACE).with_target("h2", LevelFilter::INFO)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("capture lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What a subscriber built from `filter` prints for a few events.
+    fn logged(filter: &str) -> String {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        let subscriber =
+            super::subscriber(filter, move || writer.clone(), false).expect("valid filter");
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "h2::server", "malformed path /s/h2-debug");
+            tracing::info!(target: "h2::server", "h2-info");
+            tracing::trace!(target: "otsd::server", "otsd-trace");
+        });
+        String::from_utf8(capture.0.lock().expect("capture lock").clone()).expect("utf-8")
+    }
+
+    #[test]
+    fn h2_is_held_at_info_whatever_the_filter() {
+        for filter in ["trace", "debug", "h2=trace", "trace,h2=debug", "h2::server=trace"] {
+            let logs = logged(filter);
+            assert!(!logs.contains("h2-debug"), "{filter}: {logs}");
+        }
+        let logs = logged("trace");
+        assert!(logs.contains("h2-info") && logs.contains("otsd-trace"), "{logs}");
+    }
 }

@@ -14,6 +14,11 @@ pub const API_PREFIX: &str = "/api/v1";
 /// The API version number in [`API_PREFIX`].
 pub const API_VERSION: u32 = 1;
 
+/// The largest envelope any otsd may be configured to accept (256 MiB):
+/// clients size their answer buffers by it, and it keeps every length
+/// computed from it far from overflowing.
+pub const MAX_ENVELOPE_BYTES: u64 = 256 << 20;
+
 /// `POST`: create a secret.
 pub const PATH_SECRETS: &str = "/api/v1/secrets";
 /// `GET`: limits and capabilities.
@@ -167,6 +172,9 @@ pub enum ErrorCode {
     WrongProof,
     /// 404: no such secret (never existed, expired, read or burned).
     NotFound,
+    /// 404: no such API path (a link or base URL pointing at the wrong
+    /// place; says nothing about any secret).
+    UnknownPath,
     /// 405: the method is not allowed on this path.
     MethodNotAllowed,
     /// 413: the body or envelope is too large.
@@ -193,7 +201,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code a server may send ([`ErrorCode::Unknown`] is client-side only).
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidTtl,
         ErrorCode::InvalidViews,
@@ -201,6 +209,7 @@ impl ErrorCode {
         ErrorCode::InvalidId,
         ErrorCode::WrongProof,
         ErrorCode::NotFound,
+        ErrorCode::UnknownPath,
         ErrorCode::MethodNotAllowed,
         ErrorCode::RequestTimeout,
         ErrorCode::PayloadTooLarge,
@@ -221,7 +230,7 @@ impl ErrorCode {
             | ErrorCode::InvalidEnvelope
             | ErrorCode::InvalidId => 400,
             ErrorCode::WrongProof => 403,
-            ErrorCode::NotFound => 404,
+            ErrorCode::NotFound | ErrorCode::UnknownPath => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RequestTimeout => 408,
             ErrorCode::PayloadTooLarge => 413,
@@ -236,9 +245,10 @@ impl ErrorCode {
 }
 
 /// The request body limit for a given envelope limit: base64 grows bytes by
-/// 4/3, plus room for the other fields.
+/// 4/3, plus room for the other fields. Saturates rather than overflows for
+/// limits past [`MAX_ENVELOPE_BYTES`].
 pub fn body_limit(max_envelope_bytes: u64) -> u64 {
-    max_envelope_bytes.div_ceil(3) * 4 + 1024
+    max_envelope_bytes.div_ceil(3).saturating_mul(4).saturating_add(1024)
 }
 
 mod verifier_b64 {
@@ -320,5 +330,6 @@ mod tests {
     fn body_limit_covers_base64() {
         assert_eq!(body_limit(3), 1028);
         assert_eq!(body_limit(2 * 1024 * 1024), 2_796_204 + 1024);
+        assert_eq!(body_limit(u64::MAX), u64::MAX);
     }
 }

@@ -146,6 +146,15 @@ fn byte_sizes() {
         "--max-secret-bytes (OTSD_MAX_SECRET_BYTES): must be at least 1069 bytes, the \
          smallest envelope"
     );
+    assert_eq!(
+        error(&["--max-secret-bytes", "257MiB"]),
+        "--max-secret-bytes (OTSD_MAX_SECRET_BYTES): must be at most 268435456 bytes (256MiB)"
+    );
+    assert!(parse(&["--max-secret-bytes", "256MiB", "--memory-capacity-bytes", "1GiB"]).is_ok());
+    assert_eq!(
+        error(&["--memory-capacity-bytes", "99999EiB"]),
+        "--memory-capacity-bytes (OTSD_MEMORY_CAPACITY_BYTES): \"99999EiB\" is out of range"
+    );
     let config = parse(&["--memory-capacity-bytes", "1GiB"]).expect("valid");
     assert!(matches!(config.store, StoreConfig::Memory { capacity_bytes: 1_073_741_824 }));
 }

@@ -29,7 +29,9 @@ pub(crate) async fn round_trip<S: Store>(store: &S) {
         store.create(&id, &secret(b"sealed\0bytes\r\n", 2, Duration::from_secs(60))).await;
     let expires_at = expires_at.expect("create");
     let lifetime = expires_at.duration_since(before).expect("expiry is in the future");
-    assert!((Duration::from_secs(59)..=Duration::from_secs(61)).contains(&lifetime));
+    assert!((Duration::from_secs(60)..=Duration::from_secs(62)).contains(&lifetime));
+    let since_epoch = expires_at.duration_since(UNIX_EPOCH).expect("after 1970");
+    assert_eq!(since_epoch.subsec_nanos(), 0, "expiry is a whole second, as reported");
 
     let status = store.status(&id, &right).await.expect("status");
     assert_eq!((status.views_left, status.tries_left), (2, TRIES));
@@ -124,15 +126,19 @@ pub(crate) async fn wrong_proofs_count_and_burn<S: Store>(store: &S) {
     assert_eq!(store.reveal(&id, &wrong).await, Err(StoreError::NotFound));
 }
 
-/// Real time: a 1 s secret is gone after 1.2 s without any sweeper.
+/// Real time: a 1 s secret is gone just after the expiry create reported,
+/// without any sweeper.
 pub(crate) async fn expired_secrets_are_not_found<S: Store>(store: &S) {
     let (short, long) = (SecretId::generate(), SecretId::generate());
     let right = verifier(1);
-    store.create(&short, &secret(b"brief", 1, Duration::from_secs(1))).await.expect("create");
+    let expires_at =
+        store.create(&short, &secret(b"brief", 1, Duration::from_secs(1))).await.expect("create");
     store.create(&long, &secret(b"long", 1, Duration::from_secs(60))).await.expect("create");
     assert!(store.status(&short, &right).await.is_ok());
 
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let left = expires_at.duration_since(SystemTime::now()).unwrap_or_default();
+    assert!(left <= Duration::from_secs(2), "a 1 s secret expires within 2 s: {left:?}");
+    tokio::time::sleep(left + Duration::from_millis(50)).await;
     assert_eq!(store.status(&short, &right).await, Err(StoreError::NotFound));
     assert_eq!(store.reveal(&short, &right).await, Err(StoreError::NotFound));
     assert_eq!(store.burn(&short, &right).await, Err(StoreError::NotFound));

@@ -19,7 +19,7 @@ use ots_shared::{SecretId, Verifier};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::{NewSecret, Revealed, SecretStatus, Store, StoreError};
+use super::{NewSecret, Revealed, SecretStatus, Store, StoreError, whole_second_expiry};
 
 /// Bytes charged per secret on top of its envelope: the id, verifier,
 /// counters and the map's own bookkeeping, rounded up.
@@ -171,8 +171,8 @@ impl MemoryStore {
             return Err(StoreError::Full);
         }
 
-        let expires_at = now.wall.checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
-        let deadline = now.mono.checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
+        let (expires_at, lifetime) = whole_second_expiry(now.wall, secret.ttl)?;
+        let deadline = now.mono.checked_add(lifetime).ok_or(StoreError::TtlOutOfRange)?;
         let entry = Entry {
             envelope: secret.envelope.clone(),
             verifier: secret.verifier,
@@ -288,6 +288,18 @@ mod tests {
 
     const COST: u64 = 100 + ENTRY_OVERHEAD;
 
+    /// Creates a secret that expires exactly `lifetime` from now on the
+    /// (paused) monotonic clock. A real create rounds the expiry up to a
+    /// whole second of the wall clock, which would make these tests depend
+    /// on when they run.
+    async fn create_for(store: &MemoryStore, id: &SecretId, data: &[u8], lifetime: Duration) {
+        store.create(id, &secret(data, 1, lifetime)).await.expect("create");
+        let mut state = store.lock();
+        let entry = state.entries.get_mut(id).expect("stored");
+        entry.deadline = Instant::now() + lifetime;
+        entry.expires_at = SystemTime::now() + lifetime + Duration::from_secs(3600);
+    }
+
     #[tokio::test]
     async fn full_at_capacity_and_nothing_is_evicted() {
         let store = MemoryStore::new(2 * COST);
@@ -313,7 +325,7 @@ mod tests {
         let store = MemoryStore::new(2 * COST);
         let (a, b, c) = (SecretId::generate(), SecretId::generate(), SecretId::generate());
         let second = Duration::from_secs(1);
-        store.create(&a, &secret(&[7; 100], 1, second)).await.expect("a fits");
+        create_for(&store, &a, &[7; 100], second).await;
         store.create(&b, &secret(&[8; 100], 1, Duration::from_secs(3600))).await.expect("b fits");
         assert_eq!(store.create(&c, &secret(&[9; 100], 1, second)).await, Err(StoreError::Full));
 
@@ -330,7 +342,7 @@ mod tests {
         let store = MemoryStore::new(2 * COST);
         let (a, b, c) = (SecretId::generate(), SecretId::generate(), SecretId::generate());
         let brief = Duration::from_millis(500);
-        store.create(&a, &secret(&[7; 100], 1, brief)).await.expect("a fits");
+        create_for(&store, &a, &[7; 100], brief).await;
         store.create(&b, &secret(&[8; 100], 1, Duration::from_secs(3600))).await.expect("b fits");
         assert_eq!(store.create(&c, &secret(&[9; 100], 1, brief)).await, Err(StoreError::Full));
 
@@ -364,7 +376,7 @@ mod tests {
     async fn expiry_is_checked_on_read_and_frees_the_bytes() {
         let store = MemoryStore::new(1 << 20);
         let id = SecretId::generate();
-        store.create(&id, &secret(&[1; 100], 1, Duration::from_secs(1))).await.expect("create");
+        create_for(&store, &id, &[1; 100], Duration::from_secs(1)).await;
 
         tokio::time::advance(Duration::from_millis(999)).await;
         assert!(store.status(&id, &verifier(1)).await.is_ok());
@@ -377,7 +389,7 @@ mod tests {
     async fn the_sweeper_frees_expired_secrets() {
         let store = MemoryStore::new(1 << 20);
         let (brief, lasting) = (SecretId::generate(), SecretId::generate());
-        store.create(&brief, &secret(&[1; 100], 1, Duration::from_secs(10))).await.expect("create");
+        create_for(&store, &brief, &[1; 100], Duration::from_secs(10)).await;
         store.create(&lasting, &secret(&[2; 100], 1, Duration::from_secs(3600))).await.expect("ok");
         assert_eq!(store.used_bytes(), 2 * COST);
 

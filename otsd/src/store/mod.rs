@@ -8,7 +8,7 @@
 //! deletes at the last one in that same step.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ots_shared::{SecretId, Verifier};
 
@@ -151,4 +151,44 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Whether the store is reachable.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// When a secret created at `now` with lifetime `ttl` expires, rounded up
+/// to a whole second, and the lifetime that reaches that moment from `now`.
+///
+/// The API reports expiry in whole seconds; rounding the real expiry up to
+/// the reported one, rather than reporting a truncated time, keeps a secret
+/// from being readable after the `expires_at` its sender was shown.
+pub(crate) fn whole_second_expiry(
+    now: SystemTime,
+    ttl: Duration,
+) -> Result<(SystemTime, Duration), StoreError> {
+    let exact = now.checked_add(ttl).ok_or(StoreError::TtlOutOfRange)?;
+    let fraction = exact.duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    if fraction == 0 {
+        return Ok((exact, ttl));
+    }
+    let up = Duration::from_nanos(u64::from(1_000_000_000 - fraction));
+    let rounded = exact.checked_add(up).ok_or(StoreError::TtlOutOfRange)?;
+    Ok((rounded, ttl + up))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_rounded_up_to_a_whole_second() {
+        let at = |s: u64, ms: u64| UNIX_EPOCH + Duration::from_millis(s * 1000 + ms);
+        let ttl = Duration::from_secs(10);
+        assert_eq!(whole_second_expiry(at(100, 0), ttl), Ok((at(110, 0), ttl)));
+        let (expiry, lifetime) = whole_second_expiry(at(100, 250), ttl).expect("in range");
+        assert_eq!((expiry, lifetime), (at(111, 0), Duration::from_millis(10_750)));
+        assert_eq!(
+            whole_second_expiry(at(100, 999), ttl),
+            Ok((at(111, 0), Duration::from_millis(10_001)))
+        );
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+        assert_eq!(whole_second_expiry(far, Duration::MAX), Err(StoreError::TtlOutOfRange));
+    }
 }

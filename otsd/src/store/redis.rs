@@ -38,7 +38,7 @@ use fred::types::config::UnresponsiveConfig;
 use fred::types::{ClusterHash, CustomCommand};
 use ots_shared::{SecretId, Verifier};
 
-use super::{NewSecret, Revealed, SecretStatus, Store, StoreError};
+use super::{NewSecret, Revealed, SecretStatus, Store, StoreError, whole_second_expiry};
 use crate::config::RedisUrl;
 use failure::{classify, readable};
 
@@ -345,10 +345,11 @@ impl Store for RedisStore {
     async fn create(&self, id: &SecretId, secret: &NewSecret) -> Result<SystemTime, StoreError> {
         // The key's lifetime is relative (PEXPIRE), so a clock difference
         // between otsd and Redis cannot shorten or stretch it; the stored
-        // wall-clock expiry is only what status reports.
-        let ttl_ms = u64::try_from(secret.ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let expires_at =
-            SystemTime::now().checked_add(secret.ttl).ok_or(StoreError::TtlOutOfRange)?;
+        // wall-clock expiry is only what status reports. Whole milliseconds
+        // rounded down, so Redis drops the key no later than that expiry
+        // (give or take the one-way trip to Redis).
+        let (expires_at, lifetime) = whole_second_expiry(SystemTime::now(), secret.ttl)?;
+        let ttl_ms = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX).max(1);
         let args = vec![
             bytes_value(&secret.envelope),
             bytes_value(secret.verifier.as_bytes()),
@@ -431,11 +432,17 @@ mod tests {
     async fn keys_carry_the_prefix_and_an_expiry() {
         let (store, _server) = make().await;
         let id = SecretId::generate();
-        store.create(&id, &secret(b"x", 1, Duration::from_secs(60))).await.expect("create");
+        let ttl = Duration::from_secs(60);
+        let expires_at = store.create(&id, &secret(b"x", 1, ttl)).await.expect("create");
         let pttl = CustomCommand::new_static("PTTL", None, false);
         let key = format!("test:{}", id.as_str());
         let ms: i64 = store.client.custom(pttl, vec![key]).await.expect("pttl");
-        assert!((59_000..=60_000).contains(&ms), "{ms}");
+        // Redis drops the key at the reported expiry: the lifetime rounded
+        // up to a whole second.
+        let left = expires_at.duration_since(SystemTime::now()).expect("in the future");
+        let left = i64::try_from(left.as_millis()).expect("small");
+        assert!((59_000..=61_000).contains(&ms), "{ms}");
+        assert!((ms - left).abs() <= 100, "key ttl {ms} ms, reported expiry in {left} ms");
     }
 
     /// Sets a Redis setting through the store's own client.

@@ -105,7 +105,7 @@ async fn ids_are_checked_before_the_store() {
 async fn unknown_paths_and_wrong_methods() {
     let server = start().await;
     let response = server.client.get(server.url("/nope")).send().await.expect("send");
-    assert_error(response, 404, "not_found", Some("no such path")).await;
+    assert_error(response, 404, "unknown_path", Some("no such path")).await;
 
     let response = server.client.get(server.url("/api/v1/secrets")).send().await.expect("send");
     assert_eq!(response.headers()["allow"], "POST, OPTIONS");
