@@ -124,7 +124,7 @@ fn bad_requests_get_clear_errors(backend: Backend) {
     expect_error(
         post(base, &format!("/api/v1/secrets/{id}/explode"), &proof),
         404,
-        ErrorCode::NotFound,
+        ErrorCode::UnknownPath,
     );
     let get = client().get(format!("{base}/api/v1/secrets/{id}/reveal")).send().expect("get");
     let allow = get.headers().get("allow").map(|v| v.to_str().unwrap_or("").to_owned());
@@ -133,7 +133,7 @@ fn bad_requests_get_clear_errors(backend: Backend) {
     expect_error(
         client().get(format!("{base}/nope")).send().expect("get"),
         404,
-        ErrorCode::NotFound,
+        ErrorCode::UnknownPath,
     );
 
     let health = client().get(format!("{base}/healthz")).send().expect("healthz");
