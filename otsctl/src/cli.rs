@@ -33,16 +33,16 @@ pub struct Cli {
 pub enum Command {
     /// Encrypt a secret and print a link that reveals it once.
     ///
-    /// The secret comes from FILE, else from stdin when it is a pipe or a
-    /// file, else from a hidden prompt. It is never taken from an argument,
-    /// which would end up in the shell history. Only the link is printed on
-    /// stdout; expiry and views go to stderr.
+    /// The secret comes from FILE, else (also for FILE '-') from stdin when
+    /// it is a pipe or a file, else from a hidden prompt. It is never taken
+    /// from an argument, which would end up in the shell history. Only the
+    /// link is printed on stdout; expiry and views go to stderr.
     Send(SendArgs),
     /// Reveal a secret: print it on stdout, or write it to a file with -o.
     ///
-    /// This consumes a view. When stdout is a terminal and the secret is not
-    /// printable text, it is saved to a new file in the current directory
-    /// instead of being dumped raw.
+    /// This consumes a view. '-o -' means stdout. When stdout is a terminal
+    /// and the secret is not printable text, it is saved to a new file in
+    /// the current directory instead of being dumped raw.
     Get(GetArgs),
     /// Show a secret's views left, expiry and tries left, without consuming it.
     Status(StatusArgs),

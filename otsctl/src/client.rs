@@ -12,8 +12,8 @@ use std::io::Read;
 use std::time::Duration;
 
 use ots_shared::api::{
-    Action, CreateRequest, CreateResponse, ErrorBody, ErrorCode, PATH_CONFIG, PATH_SECRETS,
-    ProofRequest, RevealResponse, ServerConfig, StatusResponse,
+    Action, CreateRequest, CreateResponse, ErrorBody, ErrorCode, MAX_ENVELOPE_BYTES, PATH_CONFIG,
+    PATH_SECRETS, ProofRequest, RevealResponse, ServerConfig, StatusResponse,
 };
 use ots_shared::{Proof, SecretId};
 use reqwest::blocking::{RequestBuilder, Response};
@@ -25,17 +25,27 @@ use crate::output;
 
 /// How long establishing a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a whole request may take, body included.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// The largest envelope a reveal is expected to carry.
-const MAX_REVEAL_ENVELOPE: u64 = 256 << 20;
-/// The largest reveal answer read: the envelope in base64 (4/3 of its
-/// size), with room for the rest of the JSON.
-const MAX_REVEAL_BYTES: u64 = MAX_REVEAL_ENVELOPE.div_ceil(3) * 4 + 64 * 1024;
+/// How long sending a request and receiving the answer's head may take, and
+/// how long each read of the answer's body may wait for data. reqwest's
+/// blocking client applies its timeout to each read of the body, not to the
+/// whole body: a large reveal on a slow link finishes as long as it keeps
+/// moving, and only a stalled one is cut off.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// The largest reveal answer read: the largest envelope any otsd accepts,
+/// in base64 (4/3 of its size), with room for the rest of the JSON.
+const MAX_REVEAL_BYTES: u64 = MAX_ENVELOPE_BYTES.div_ceil(3) * 4 + 64 * 1024;
 /// The largest answer read for anything else, errors included.
 const MAX_SMALL_BYTES: u64 = 64 * 1024;
 /// What a 504 means for an operation that changes the secret.
 const UNCONFIRMED: &str = "the server did not confirm the operation in time";
+/// The hint when a reveal may have consumed a view without an answer.
+const MAYBE_CONSUMED: &str = "the secret may have been consumed; run otsctl status LINK to check";
+/// The hint when a burn may have happened without an answer.
+const MAYBE_BURNED: &str = "the secret may have been burned; run otsctl status LINK to check";
+/// The hint for a 404 that is not otsd's: a proxy in front of it, or a base
+/// URL that leads elsewhere, answers so for a path it does not know.
+const NOT_OTSD_404: &str =
+    "the answer did not come from otsd's API; check that the link's base URL leads to otsd";
 /// How many characters of a server's error message are shown.
 const MAX_MESSAGE_CHARS: usize = 300;
 
@@ -53,12 +63,45 @@ struct Answer {
     retry_after: Option<u64>,
 }
 
+/// A request that got no complete, valid answer.
+struct Failed {
+    error: Error,
+    /// Whether the request may have taken effect on the server all the same.
+    unconfirmed: bool,
+}
+
+impl Failed {
+    /// The error, with `hint` added when the operation may have happened.
+    fn hinted(self, hint: &str) -> Error {
+        if self.unconfirmed { self.error.hint(hint) } else { self.error }
+    }
+}
+
+impl From<Failed> for Error {
+    fn from(failed: Failed) -> Self {
+        failed.error
+    }
+}
+
+/// Whether an answer with this status leaves open whether a changing
+/// operation happened: a success whose body is missing or unusable, or a
+/// 504 (the store may have run it).
+fn leaves_open(status: u16) -> bool {
+    (200..300).contains(&status) || status == 504
+}
+
 impl Client {
     /// A client for `server`, with timeouts and without redirects.
     pub fn new(server: ServerUrl) -> Result<Self> {
+        Self::with_timeouts(server, CONNECT_TIMEOUT, ANSWER_TIMEOUT)
+    }
+
+    /// A client with the given connect timeout and answer (head, and each
+    /// read of the body) timeout.
+    fn with_timeouts(server: ServerUrl, connect: Duration, answer: Duration) -> Result<Self> {
         let http = reqwest::blocking::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(connect)
+            .timeout(answer)
             .user_agent(concat!("otsctl/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -92,52 +135,65 @@ impl Client {
         self.expect(&answer, 200)
     }
 
-    /// Fetches the envelope and consumes a view.
+    /// Fetches the envelope and consumes a view. Without a complete, valid
+    /// answer the view may be consumed all the same, and the error says so.
     pub fn reveal(&self, id: &SecretId, proof: Proof) -> Result<RevealResponse> {
-        let answer = self.act(Action::Reveal, id, proof, MAX_REVEAL_BYTES)?;
-        self.expect(&answer, 200).map_err(|err| match answer.status {
-            504 => err.hint("the secret may have been consumed; run otsctl status LINK to check"),
-            _ => err,
-        })
+        self.act(Action::Reveal, id, proof, MAX_REVEAL_BYTES)
+            .and_then(|answer| {
+                self.expect(&answer, 200)
+                    .map_err(|error| Failed { error, unconfirmed: leaves_open(answer.status) })
+            })
+            .map_err(|failed| failed.hinted(MAYBE_CONSUMED))
     }
 
-    /// Deletes the secret.
+    /// Deletes the secret. Without a complete answer it may be deleted all
+    /// the same, and the error says so.
     pub fn burn(&self, id: &SecretId, proof: Proof) -> Result<()> {
-        let answer = self.act(Action::Burn, id, proof, MAX_SMALL_BYTES)?;
+        let answer = self
+            .act(Action::Burn, id, proof, MAX_SMALL_BYTES)
+            .map_err(|f| f.hinted(MAYBE_BURNED))?;
         match answer.status {
             200..=299 => Ok(()),
-            504 => Err(answer_error(&answer)
-                .hint("the secret may have been burned; run otsctl status LINK to check")),
+            504 => Err(answer_error(&answer).hint(MAYBE_BURNED)),
             _ => Err(answer_error(&answer)),
         }
     }
 
-    fn act(&self, action: Action, id: &SecretId, proof: Proof, cap: u64) -> Result<Answer> {
+    fn act(&self, action: Action, id: &SecretId, proof: Proof, cap: u64) -> Result<Answer, Failed> {
         let url = self.server.join(&action.path(id));
-        self.send(self.http.post(url).json(&ProofRequest { proof }), cap)
+        self.exchange(self.http.post(url).json(&ProofRequest { proof }), cap)
+    }
+
+    /// [`Client::exchange`] for requests that change nothing worth a hint.
+    fn send(&self, request: RequestBuilder, cap: u64) -> Result<Answer> {
+        Ok(self.exchange(request, cap)?)
     }
 
     /// Sends a request and reads the answer's body: a successful one up to
     /// `cap` (more is an error), an error answer up to its first 64 KiB
     /// (its status alone decides the outcome; the body only adds detail).
-    fn send(&self, request: RequestBuilder, cap: u64) -> Result<Answer> {
+    fn exchange(&self, request: RequestBuilder, cap: u64) -> Result<Answer, Failed> {
         let response = request.send().map_err(|err| self.network_error(err))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
         let success = (200..300).contains(&status);
         let limit = if success { cap } else { MAX_SMALL_BYTES };
 
-        let body = read_capped(response, limit).map_err(|err| {
-            Error::new(Exit::Unavailable, anyhow::Error::msg(innermost(&err)))
-                .context(format!("the answer from {} broke off", self.server.origin()))
+        let body = read_capped(response, limit).map_err(|err| Failed {
+            error: Error::new(Exit::Unavailable, anyhow::Error::msg(innermost(&err)))
+                .context(format!("the answer from {} broke off", self.server.origin())),
+            unconfirmed: leaves_open(status),
         })?;
         match body {
             Capped::Whole(body) => Ok(Answer { status, body, retry_after }),
             Capped::Cut(body) if !success => Ok(Answer { status, body, retry_after }),
-            Capped::Cut(_) => Err(Error::msg(
-                Exit::Failure,
-                format!("the answer from {} is larger than {cap} bytes", self.server.origin()),
-            )),
+            Capped::Cut(_) => Err(Failed {
+                error: Error::msg(
+                    Exit::Failure,
+                    format!("the answer from {} is larger than {cap} bytes", self.server.origin()),
+                ),
+                unconfirmed: true,
+            }),
         }
     }
 
@@ -155,7 +211,11 @@ impl Client {
         })
     }
 
-    fn network_error(&self, err: reqwest::Error) -> Error {
+    /// The error for a request that got no answer. Only a connection that
+    /// could not be made proves that nothing reached the server; after a
+    /// timeout or a connection that broke off, the request may have been
+    /// received and carried out.
+    fn network_error(&self, err: reqwest::Error) -> Failed {
         let err = err.without_url();
         let base = self.server.origin();
         let cause = anyhow::Error::msg(output::escape(&innermost(&err), MAX_MESSAGE_CHARS));
@@ -166,7 +226,8 @@ impl Client {
         } else {
             format!("the request to {base} failed")
         };
-        Error::new(Exit::Unavailable, cause.context(context))
+        let error = Error::new(Exit::Unavailable, cause.context(context));
+        Failed { error, unconfirmed: !err.is_connect() }
     }
 }
 
@@ -212,6 +273,7 @@ pub fn classify(status: u16, code: Option<ErrorCode>) -> Exit {
         (403, Some(ErrorCode::WrongProof)) => Exit::WrongKey,
         (400, _) => Exit::Usage,
         (408, _) => Exit::Unavailable,
+        (404, Some(ErrorCode::UnknownPath)) => Exit::Usage,
         (404, _) => Exit::NotFound,
         (413, _) => Exit::TooLarge,
         (429, _) => Exit::RateLimited,
@@ -228,6 +290,10 @@ fn answer_error(answer: &Answer) -> Error {
     let tries_left = body.as_ref().and_then(|b| b.tries_left);
     let exit = classify(answer.status, code);
     let error = Error::msg(exit, describe(answer.status, code, detail.as_deref(), tries_left));
+    let error = match (answer.status, code) {
+        (404, None | Some(ErrorCode::Unknown)) => error.hint(NOT_OTSD_404),
+        _ => error,
+    };
     add_hint(error, answer.status, answer.retry_after)
 }
 
@@ -244,6 +310,10 @@ fn describe(
     };
     match (status, code) {
         (403, Some(ErrorCode::WrongProof)) => wrong_proof(tries_left),
+        (404, Some(ErrorCode::UnknownPath)) => {
+            "the server has no such path: the link's base URL does not lead to otsd's API"
+                .to_owned()
+        }
         (404, _) => {
             "the secret does not exist: it was already read, has expired, or was burned".to_owned()
         }
@@ -289,6 +359,9 @@ fn add_hint(error: Error, status: u16, retry_after: Option<u64>) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+
     use super::*;
 
     fn answer(status: u16, body: &str) -> Answer {
@@ -303,6 +376,7 @@ mod tests {
             (403, None, Exit::Failure),
             (404, Some(ErrorCode::NotFound), Exit::NotFound),
             (404, None, Exit::NotFound),
+            (404, Some(ErrorCode::UnknownPath), Exit::Usage),
             (405, Some(ErrorCode::MethodNotAllowed), Exit::Failure),
             (413, Some(ErrorCode::PayloadTooLarge), Exit::TooLarge),
             (415, Some(ErrorCode::UnsupportedMediaType), Exit::Failure),
@@ -340,14 +414,22 @@ mod tests {
 
     #[test]
     fn not_found_has_one_message() {
-        for body in [r#"{"error":"not_found","message":"whatever"}"#, "<html>", ""] {
+        let gone = "otsctl: the secret does not exist: it was already read, has expired, or was \
+                    burned\n";
+        let err = answer_error(&answer(404, r#"{"error":"not_found","message":"whatever"}"#));
+        assert_eq!((err.exit(), err.render()), (Exit::NotFound, gone.to_owned()));
+        // A 404 that otsd did not write may be a wrong base URL.
+        let hinted = format!("{gone}hint: {NOT_OTSD_404}\n");
+        for body in ["<html>", "", r#"{"error":"gone_fishing","message":"x"}"#] {
             let err = answer_error(&answer(404, body));
-            assert_eq!(err.exit(), Exit::NotFound);
-            assert_eq!(
-                err.render(),
-                "otsctl: the secret does not exist: it was already read, has expired, or was burned\n"
-            );
+            assert_eq!((err.exit(), err.render()), (Exit::NotFound, hinted.clone()), "{body}");
         }
+        let err = answer_error(&answer(404, r#"{"error":"unknown_path","message":"no"}"#));
+        assert_eq!(err.exit(), Exit::Usage);
+        assert_eq!(
+            err.render(),
+            "otsctl: the server has no such path: the link's base URL does not lead to otsd's API\n"
+        );
     }
 
     #[test]
@@ -385,6 +467,177 @@ mod tests {
         assert_eq!(read_capped(std::io::repeat(0), 3).expect("read"), Capped::Cut(vec![0; 3]));
         assert_eq!(MAX_REVEAL_BYTES, 357_979_480);
         assert_eq!(MAX_SMALL_BYTES, 65_536);
+    }
+
+    /// A server on 127.0.0.1 for one connection: reads the request, then
+    /// hands the connection to `then`. Returns the server's URL.
+    fn serve_once(then: impl FnOnce(TcpStream) + Send + 'static) -> ServerUrl {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+            read_request(&mut stream);
+            then(stream);
+        });
+        ServerUrl::parse(&url).expect("url")
+    }
+
+    /// Reads a request's head and its `content-length` body.
+    fn read_request(stream: &mut TcpStream) {
+        let mut seen = Vec::new();
+        let mut byte = [0u8];
+        while !seen.ends_with(b"\r\n\r\n") && stream.read(&mut byte).expect("read") == 1 {
+            seen.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .map_or(0, |len| len.trim().parse().expect("length"));
+        stream.read_exact(&mut vec![0; length]).expect("body");
+    }
+
+    /// Waits until the client goes away (or the read timeout ends it).
+    fn hold(mut stream: TcpStream) {
+        let _ = stream.read_to_end(&mut Vec::new());
+    }
+
+    fn head(length: usize) -> String {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+        )
+    }
+
+    /// A client with short timeouts, and the id and proof to send.
+    fn quick(server: ServerUrl) -> (Client, SecretId, Proof) {
+        let client =
+            Client::with_timeouts(server, Duration::from_secs(2), Duration::from_millis(300))
+                .expect("client");
+        (client, SecretId::parse("AAECAwQFBgcICQoLDA0ODw").expect("id"), Proof::from_bytes([7; 32]))
+    }
+
+    const CONSUMED_HINT: &str =
+        "hint: the secret may have been consumed; run otsctl status LINK to check\n";
+    const BURNED_HINT: &str =
+        "hint: the secret may have been burned; run otsctl status LINK to check\n";
+
+    #[test]
+    fn a_reveal_without_an_answer_may_have_consumed_the_view() {
+        let timed_out = |client: &Client| {
+            format!(
+                "otsctl: {} did not answer in time: operation timed out\n",
+                client.server.origin()
+            )
+        };
+        let (client, id, proof) = quick(serve_once(hold));
+        let err = client.reveal(&id, proof).expect_err("times out");
+        assert_eq!(err.exit(), Exit::Unavailable);
+        assert_eq!(err.render(), format!("{}{CONSUMED_HINT}", timed_out(&client)));
+
+        let (client, id, proof) = quick(serve_once(hold));
+        let err = client.burn(&id, proof).expect_err("times out");
+        assert_eq!(err.render(), format!("{}{BURNED_HINT}", timed_out(&client)));
+
+        let (client, id, proof) = quick(serve_once(hold));
+        let err = client.status(&id, proof).expect_err("times out");
+        assert_eq!(err.render(), timed_out(&client));
+    }
+
+    #[test]
+    fn a_body_that_stalls_is_cut_off_and_may_have_consumed_the_view() {
+        let stall = |mut stream: TcpStream| {
+            stream.write_all(head(100).as_bytes()).expect("head");
+            stream.write_all(br#"{"envelope":"#).expect("part");
+            hold(stream);
+        };
+        let (client, id, proof) = quick(serve_once(stall));
+        let err = client.reveal(&id, proof).expect_err("stalls");
+        assert_eq!(err.exit(), Exit::Unavailable);
+        assert_eq!(
+            err.render(),
+            format!(
+                "otsctl: the answer from {} broke off: operation timed out\n{CONSUMED_HINT}",
+                client.server.origin()
+            )
+        );
+    }
+
+    #[test]
+    fn a_slow_body_that_keeps_moving_is_read_to_the_end() {
+        let answer = RevealResponse { envelope: vec![0xa5; 3000], views_left: 0 };
+        let body = serde_json::to_vec(&answer).expect("json");
+        let trickle = move |mut stream: TcpStream| {
+            stream.write_all(head(body.len()).as_bytes()).expect("head");
+            // Twenty pieces 100 ms apart: twice the client's 300 ms per
+            // read in total, but never 300 ms without data.
+            for piece in body.chunks(body.len().div_ceil(20)) {
+                std::thread::sleep(Duration::from_millis(100));
+                stream.write_all(piece).expect("piece");
+            }
+            hold(stream);
+        };
+        let (client, id, proof) = quick(serve_once(trickle));
+        assert_eq!(client.reveal(&id, proof).expect("read to the end"), answer);
+    }
+
+    #[test]
+    fn a_connection_closed_after_the_request_may_have_consumed_the_view() {
+        let (client, id, proof) = quick(serve_once(drop));
+        let err = client.reveal(&id, proof).expect_err("closed");
+        let text = err.render();
+        let failed = format!("otsctl: the request to {} failed: ", client.server.origin());
+        assert!(text.starts_with(&failed) && text.ends_with(CONSUMED_HINT), "{text}");
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+
+    #[test]
+    fn an_invalid_success_may_have_consumed_the_view() {
+        let answer = |body: &'static str| {
+            move |mut stream: TcpStream| {
+                stream.write_all(head(body.len()).as_bytes()).expect("head");
+                stream.write_all(body.as_bytes()).expect("body");
+            }
+        };
+        for body in ["not json", r#"{"views_left":0}"#, r#"{"envelope":"!!","views_left":0}"#] {
+            let (client, id, proof) = quick(serve_once(answer(body)));
+            let err = client.reveal(&id, proof).expect_err("invalid");
+            assert_eq!(err.exit(), Exit::Failure, "{body}");
+            let text = err.render();
+            let invalid =
+                format!("otsctl: the answer from {} is not valid: ", client.server.origin());
+            assert!(text.starts_with(&invalid) && text.ends_with(CONSUMED_HINT), "{text}");
+        }
+        let (client, id, proof) = quick(serve_once(answer("not json")));
+        let err = client.status(&id, proof).expect_err("invalid");
+        assert!(!err.render().contains("hint:"), "{}", err.render());
+    }
+
+    #[test]
+    fn a_refused_connection_consumed_nothing() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let server = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).expect("url");
+        let (client, id, proof) = quick(server);
+        let err = client.reveal(&id, proof).expect_err("refused");
+        assert_eq!(
+            err.render(),
+            format!(
+                "otsctl: cannot connect to http://127.0.0.1:{port}: connection refused (os error 111)\n"
+            )
+        );
+    }
+
+    #[test]
+    fn only_successes_and_504_leave_the_outcome_open() {
+        for status in [200, 201, 204, 504] {
+            assert!(leaves_open(status), "{status}");
+        }
+        for status in [400, 403, 404, 408, 429, 500, 503, 507] {
+            assert!(!leaves_open(status), "{status}");
+        }
     }
 
     #[test]

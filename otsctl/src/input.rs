@@ -36,12 +36,19 @@ pub enum Source {
 }
 
 /// Chooses the source: `file`, else stdin, else a prompt; opens the file.
+/// A file named `-` means stdin, as without one (a file of that name is
+/// `./-`).
 pub fn open(file: Option<&Path>) -> Result<Source> {
-    match file {
+    match file.filter(|path| !is_stdin(path)) {
         Some(path) => open_file(path),
         None if io::stdin().is_terminal() => Ok(Source::Prompt),
         None => Ok(Source::Stdin),
     }
+}
+
+/// Whether a path, as typed, is `-`, the usual name for stdin.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 impl Source {
@@ -207,6 +214,14 @@ mod tests {
         }
         let err = read_wiped(Broken, 0).expect_err("fails");
         assert_eq!(err.to_string(), "disk on fire");
+    }
+
+    #[test]
+    fn a_dash_is_stdin_but_a_path_to_it_is_a_file() {
+        assert!(is_stdin(Path::new("-")));
+        for path in ["./-", "-/", "--", "a-", "/tmp/-"] {
+            assert!(!is_stdin(Path::new(path)), "{path}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Where a passphrase comes from: a prompt on the terminal, a file, or an
 //! environment variable (the last two for scripts, which have no terminal).
 
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use ots_shared::Passphrase;
@@ -80,18 +82,54 @@ fn ask(prompt: &str) -> Result<String> {
     })
 }
 
+/// The longest passphrase read from a file, in bytes.
+const MAX_FILE_PASSPHRASE: usize = 4096;
+/// How much of a file is read at most: the longest passphrase and `\r\n`.
+const MAX_FILE_READ: usize = MAX_FILE_PASSPHRASE + 2;
+
 /// The file's first line, without its line ending (`\n` or `\r\n`).
+/// Reading stops at the first `\n`, so a pipe or FIFO whose writer stays
+/// open works, and never goes past [`MAX_FILE_READ`] bytes, so an endless
+/// file such as `/dev/zero` is refused at once.
 fn from_file(path: &Path) -> Result<String> {
     let shown = output::escape(&path.display().to_string(), 200);
-    let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|err| {
+    let cannot_read = |err: io::Error| {
         Error::new(Exit::Usage, anyhow::Error::new(err).context(format!("cannot read {shown}")))
-    })?);
-    let line = first_line(&bytes);
+    };
+    let file = File::open(path).map_err(cannot_read)?;
+    let Some(line) = read_first_line(file).map_err(cannot_read)? else {
+        return Err(Error::usage(format!(
+            "the passphrase in {shown} is longer than {MAX_FILE_PASSPHRASE} bytes"
+        ))
+        .hint("--passphrase-file takes the passphrase from the file's first line"));
+    };
     String::from_utf8(line.to_vec()).map_err(|err| {
         // The error holds a copy of the bytes: wipe it.
         drop(zeroize::Zeroizing::new(err.into_bytes()));
         Error::usage(format!("the passphrase in {shown} is not valid UTF-8"))
     })
+}
+
+/// Reads up to the first `\n` (or the end), at most [`MAX_FILE_READ`]
+/// bytes, into a buffer that is wiped when dropped; returns the line
+/// without its line ending, or `None` when it is longer than
+/// [`MAX_FILE_PASSPHRASE`].
+fn read_first_line(mut reader: impl Read) -> io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    let mut buf = zeroize::Zeroizing::new([0u8; MAX_FILE_READ]);
+    let mut filled = 0;
+    while filled < MAX_FILE_READ && !buf[..filled].contains(&b'\n') {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    let line = first_line(&buf[..filled]);
+    if line.len() > MAX_FILE_PASSPHRASE {
+        return Ok(None);
+    }
+    Ok(Some(zeroize::Zeroizing::new(line.to_vec())))
 }
 
 fn first_line(bytes: &[u8]) -> &[u8] {
@@ -127,6 +165,71 @@ mod tests {
         assert_eq!(first_line(b"a b \nsecond\n"), b"a b ");
         assert_eq!(first_line(b"\n"), b"");
         assert_eq!(first_line(b"x\r\r\n"), b"x\r");
+    }
+
+    /// Hands out `data` in steps of `step` bytes, with an interruption
+    /// before each, then fails every further read: reading past the first
+    /// line is a test failure, like waiting on a FIFO whose writer stays open.
+    struct Line<'a> {
+        data: &'a [u8],
+        step: usize,
+        interrupt: bool,
+    }
+
+    impl Read for Line<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.data.is_empty() {
+                return Err(io::Error::other("read past the first line"));
+            }
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn line_of(data: &[u8], step: usize) -> Option<Vec<u8>> {
+        let reader = Line { data, step, interrupt: false };
+        read_first_line(reader).expect("read").map(|line| line.to_vec())
+    }
+
+    #[test]
+    fn reading_stops_at_the_first_newline() {
+        for step in [1, 3, 4096] {
+            assert_eq!(line_of(b"correct horse\n", step).as_deref(), Some(&b"correct horse"[..]));
+            assert_eq!(line_of(b"pass\r\n", step).as_deref(), Some(&b"pass"[..]), "{step}");
+            assert_eq!(line_of(b"\n", step).as_deref(), Some(&b""[..]), "{step}");
+        }
+        // Bytes after the newline that arrive in the same read are dropped.
+        assert_eq!(line_of(b"a\nsecond\n", 100).as_deref(), Some(&b"a"[..]));
+        let ended = read_first_line(&b"no newline"[..]).expect("read");
+        assert_eq!(ended.as_deref().map(Vec::as_slice), Some(&b"no newline"[..]));
+    }
+
+    #[test]
+    fn long_first_lines_are_refused_without_reading_on() {
+        let longest = [b'x'; MAX_FILE_PASSPHRASE];
+        assert_eq!(line_of(&[&longest[..], b"\r\n"].concat(), 1000).map(|l| l.len()), Some(4096));
+        assert_eq!(line_of(&[&longest[..], b"x\n"].concat(), 1000), None);
+        // An endless source: reading stops after MAX_FILE_READ bytes.
+        let endless = io::repeat(0).take(u64::MAX);
+        assert!(read_first_line(endless).expect("read").is_none());
+        assert!(read_first_line(io::repeat(b'a')).expect("read").is_none());
+    }
+
+    #[test]
+    fn read_errors_come_through() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+        }
+        assert_eq!(read_first_line(Broken).expect_err("fails").to_string(), "disk on fire");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::harness::{Backend, Stack, assert_exit, assert_success, both_stores, exit, get, send};
 
-both_stores!(changed_last_character, malformed_link_never_reaches_server);
+both_stores!(changed_last_character, malformed_link_never_reaches_server, wrong_base_path);
 
 /// The same link with its last character replaced.
 fn mangle(link: &str) -> String {
@@ -44,4 +44,21 @@ fn malformed_link_never_reaches_server(backend: Backend) {
     let out = get(&link);
     assert_success(&out, "the secret was not touched");
     assert_eq!(out.stdout, b"intact");
+}
+
+/// A link whose base path does not lead to otsd's API is a usage error, not
+/// a secret reported gone, and the secret is untouched.
+fn wrong_base_path(backend: Backend) {
+    let stack = Stack::start(backend, &[]);
+    let link = send(stack.base(), b"misaddressed", &[]);
+    let elsewhere = link.replacen("/s/", "/team/s/", 1);
+    let out = get(&elsewhere);
+    assert_exit(&out, exit::USAGE, "wrong base path");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "otsctl: the server has no such path: the link's base URL does not lead to otsd's API\n"
+    );
+    let out = get(&link);
+    assert_success(&out, "the secret is still there");
+    assert_eq!(out.stdout, b"misaddressed");
 }

@@ -21,15 +21,16 @@ const TEMP_NAME: &str = "secret";
 /// Reveals the secret and writes it out.
 pub fn run(args: &GetArgs) -> Result<()> {
     let link = parse_link(&args.link)?;
-    match &args.output {
+    let output = output_file(args);
+    match output {
         Some(path) => {
             destination::check_target(path, args.force)?;
         }
         None => check_stdout()?,
     }
     let opened = Opened::unlock(link, &args.passphrase_input)?;
-    let target = match &args.output {
-        Some(path) => Some((path.as_path(), PendingFile::for_target(path, args.force)?)),
+    let target = match output {
+        Some(path) => Some((path, PendingFile::for_target(path, args.force)?)),
         None => None,
     };
     let fallback = match target {
@@ -48,6 +49,12 @@ pub fn run(args: &GetArgs) -> Result<()> {
     }
     notes(&content, revealed.views_left);
     Ok(())
+}
+
+/// The `-o` file, if any: `-o -` means stdout, as without `-o` (a file of
+/// that name is `./-`).
+fn output_file(args: &GetArgs) -> Option<&Path> {
+    args.output.as_deref().filter(|path| path.as_os_str() != "-")
 }
 
 /// Refuses to reveal into a stdout that leads nowhere.

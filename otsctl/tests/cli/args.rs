@@ -149,6 +149,28 @@ fn missing_passphrase_variable_is_a_usage_error() {
     assert!(!was_contacted(&listener));
 }
 
+/// Regression: `--passphrase-file /dev/zero` read until memory ran out.
+#[test]
+fn endless_passphrase_file_is_refused_at_once() {
+    let dir = scratch("passphrase-dev-zero");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let server = format!("http://{}", listener.local_addr().expect("addr"));
+
+    let out = run(otsctl(&dir)
+        .args(["send", "--server", &server, "--passphrase-file", "/dev/zero"])
+        .write_stdin("s")
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "otsctl: the passphrase in /dev/zero is longer than 4096 bytes\n\
+             hint: --passphrase-file takes the passphrase from the file's first line\n"
+        )
+    );
+    assert!(!was_contacted(&listener));
+}
+
 #[test]
 fn help_lists_the_exit_codes() {
     let dir = scratch("help");

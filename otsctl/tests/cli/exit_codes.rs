@@ -181,3 +181,51 @@ fn status_prints_plain_lines_or_json() {
     assert!(text.starts_with("views left: 2\nexpires: 2030-01-01T00:00:00Z (in "), "{text}");
     assert!(text.ends_with(")\ntries left: 5\n"), "{text}");
 }
+
+/// Regression: a reveal whose answer never arrived whole, or was not a
+/// valid reveal, exited without saying that the view may be gone.
+#[test]
+fn lost_answers_say_what_may_have_happened() {
+    let dir = scratch("lost-answers");
+    let consumed = "hint: the secret may have been consumed; run otsctl status LINK to check\n";
+    let burned = "hint: the secret may have been burned; run otsctl status LINK to check\n";
+    // For get, status and burn: the message ({url} is the server), then
+    // get's and burn's hints.
+    let lost = |message: &str| {
+        let message = format!("otsctl: {message}\n");
+        [
+            (7, format!("{message}{consumed}")),
+            (7, message.clone()),
+            (7, format!("{message}{burned}")),
+        ]
+    };
+    let invalid = "otsctl: the answer from {url} is not valid: expected ident at line 1 column 2\n";
+    let cases = [
+        (
+            Reply::hang_up(),
+            lost("the request to {url} failed: connection closed before message completed"),
+        ),
+        (
+            Reply::broken_off(200, r#"{"envelope":"#, 500),
+            lost("the answer from {url} broke off: end of file before message length reached"),
+        ),
+        // A burn's answer has no body worth reading: its status is enough.
+        (
+            Reply::new(200, "not json"),
+            [
+                (1, format!("{invalid}{consumed}")),
+                (1, invalid.to_owned()),
+                (0, "note: burned\n".to_owned()),
+            ],
+        ),
+    ];
+    for (reply, expected) in cases {
+        let server = FakeServer::always(reply);
+        for (command, (code, stderr)) in ["get", "status", "burn"].into_iter().zip(expected) {
+            let stderr = stderr.replace("{url}", &server.url());
+            let out = run(otsctl(&dir).args([command, &link_to(&server.url())]));
+            assert_eq!((out.code, out.stderr.as_str()), (code, stderr.as_str()), "{command}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+}

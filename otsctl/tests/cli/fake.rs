@@ -21,11 +21,26 @@ pub struct Request {
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    /// The content-length announced, when it is not the body's: the body
+    /// then breaks off when the connection is closed.
+    pub length: Option<usize>,
+    /// Close the connection without answering at all.
+    pub hang_up: bool,
 }
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<String>) -> Self {
-        Self { status, body: body.into() }
+        Self { status, body: body.into(), length: None, hang_up: false }
+    }
+
+    /// An answer that announces `length` bytes but sends only `body`.
+    pub fn broken_off(status: u16, body: impl Into<String>, length: usize) -> Self {
+        Self { length: Some(length), ..Self::new(status, body) }
+    }
+
+    /// No answer: the connection is closed once the request is read.
+    pub fn hang_up() -> Self {
+        Self { hang_up: true, ..Self::new(0, "") }
     }
 }
 
@@ -101,10 +116,13 @@ fn serve(
         let Some(request) = read_request(&stream) else { continue };
         let reply = handler(&request);
         seen.lock().expect("lock").push(request);
+        if reply.hang_up {
+            continue;
+        }
         let head = format!(
             "HTTP/1.1 {} Fake\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
             reply.status,
-            reply.body.len()
+            reply.length.unwrap_or(reply.body.len())
         );
         let _ = stream.write_all(head.as_bytes());
         let _ = stream.write_all(reply.body.as_bytes());

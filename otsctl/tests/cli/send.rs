@@ -157,6 +157,34 @@ fn passphrase_is_a_second_factor() {
     assert_eq!((right.code, right.stdout.as_slice()), (0, &b"s3cret"[..]), "{}", right.stderr);
 }
 
+/// Regression: the passphrase file was read to its end, so a FIFO (or
+/// `<(pass show x)`) whose writer stays open hung after the first line.
+#[cfg(target_os = "linux")]
+#[test]
+fn passphrase_file_is_read_up_to_its_first_line() {
+    let dir = scratch("passphrase-fifo");
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::write(dir.join("right"), "correct horse\n").expect("write");
+    // Opened for reading and writing, Linux does not wait for a reader; the
+    // line waits in the pipe, and the write end stays open until the end.
+    let mut writer =
+        std::fs::OpenOptions::new().read(true).write(true).open(&fifo).expect("open fifo");
+    std::io::Write::write_all(&mut writer, b"correct horse\nnot read\n").expect("write fifo");
+
+    let server = fake_otsd::start(limits());
+    let out = run(otsctl(&dir)
+        .args(["send", "--server", &server.url(), "--passphrase-file", "fifo"])
+        .write_stdin("s3cret")
+        .timeout(std::time::Duration::from_secs(30)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    drop(writer);
+    let link = out.stdout_text().trim_end().to_owned();
+    let got = run(otsctl(&dir).args(["get", &link, "--passphrase-file", "right"]));
+    assert_eq!((got.code, got.stdout.as_slice()), (0, &b"s3cret"[..]), "{}", got.stderr);
+}
+
 /// Regression: `send /dev/zero` read until memory ran out.
 #[test]
 fn endless_file_stops_at_the_limit() {
@@ -250,4 +278,26 @@ fn stdout_that_leads_nowhere_is_refused_before_any_request() {
     let null = run_to(&dir, &["send", "--server", &server], b"s", Stdio::null());
     assert_eq!((null.code, null.stderr.as_str()), (2, refused));
     assert!(!was_contacted(&listener));
+}
+
+/// `send -` reads stdin and `get -o -` writes stdout, as without them; a
+/// file named `-` is still reachable as `./-`.
+#[test]
+fn a_dash_means_stdin_and_stdout() {
+    let dir = scratch("dash");
+    std::fs::write(dir.join("-"), b"from the file").expect("write");
+    let server = fake_otsd::start(limits());
+
+    let from_stdin = send_stdin(&dir, &server.url(), b"from stdin", &["-q", "-"]);
+    let out = run(otsctl(&dir).args(["get", &from_stdin, "-o", "-"]));
+    assert_eq!((out.code, out.stdout.as_slice()), (0, &b"from stdin"[..]), "{}", out.stderr);
+    assert_eq!(std::fs::read(dir.join("-")).expect("read"), b"from the file");
+
+    let out = run(otsctl(&dir).args(["send", "-q", "./-", "--server", &server.url()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    std::fs::remove_file(dir.join("-")).expect("remove");
+    let got = run(otsctl(&dir).args(["get", out.stdout_text().trim_end(), "-o", "./-"]));
+    assert_eq!((got.code, got.stdout.as_slice()), (0, &b""[..]), "{}", got.stderr);
+    assert_eq!(std::fs::read(dir.join("-")).expect("read"), b"from the file");
+    assert_eq!(crate::entries(&dir), ["-"]);
 }
