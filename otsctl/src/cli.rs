@@ -103,7 +103,7 @@ pub struct PassphraseArgs {
 /// Arguments of `get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// The share link, as received.
+    /// The share link, as received; '-' reads it from stdin.
     #[arg(value_name = "LINK")]
     pub link: String,
 
@@ -123,7 +123,7 @@ pub struct GetArgs {
 /// Arguments of `status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The share link, as received.
+    /// The share link, as received; '-' reads it from stdin.
     #[arg(value_name = "LINK")]
     pub link: String,
 
@@ -139,7 +139,7 @@ pub struct StatusArgs {
 /// Arguments of `burn`.
 #[derive(Debug, Args)]
 pub struct BurnArgs {
-    /// The share link, as received.
+    /// The share link, as received; '-' reads it from stdin.
     #[arg(value_name = "LINK")]
     pub link: String,
 

@@ -167,6 +167,42 @@ fn prompt() -> Result<Content> {
     Ok(Content::text(SecretBytes::new(line.into_bytes())))
 }
 
+/// Reads up to the first `\n` (or the end), at most `max_line` bytes and a
+/// `\r\n`, into buffers that are wiped when dropped; returns the line
+/// without its line ending, or `None` when it is longer than `max_line`.
+/// Reading stops at the first `\n`, so a pipe or FIFO whose writer stays
+/// open works, and an endless source such as `/dev/zero` ends at once.
+pub fn read_first_line(
+    mut reader: impl Read,
+    max_line: usize,
+) -> io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    let most = max_line + 2;
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; most]);
+    let mut filled = 0;
+    while filled < most && !buf[..filled].contains(&b'\n') {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    let line = first_line(&buf[..filled]);
+    if line.len() > max_line {
+        return Ok(None);
+    }
+    Ok(Some(zeroize::Zeroizing::new(line.to_vec())))
+}
+
+/// The first line of `bytes`, without its line ending (`\n` or `\r\n`).
+fn first_line(bytes: &[u8]) -> &[u8] {
+    let line = match bytes.iter().position(|b| *b == b'\n') {
+        Some(end) => &bytes[..end],
+        None => bytes,
+    };
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +265,15 @@ mod tests {
         assert_eq!(base_name(Path::new("/home/a/.ssh/id_ed25519")), "id_ed25519");
         assert_eq!(base_name(Path::new("kube.yaml")), "kube.yaml");
         assert_eq!(base_name(Path::new("/")), "secret");
+    }
+
+    #[test]
+    fn first_line_strips_one_line_ending() {
+        assert_eq!(first_line(b"secret\n"), b"secret");
+        assert_eq!(first_line(b"secret\r\n"), b"secret");
+        assert_eq!(first_line(b"secret"), b"secret");
+        assert_eq!(first_line(b"a b \nsecond\n"), b"a b ");
+        assert_eq!(first_line(b"\n"), b"");
+        assert_eq!(first_line(b"x\r\r\n"), b"x\r");
     }
 }

@@ -9,7 +9,7 @@ use ots_shared::Passphrase;
 
 use crate::cli::PassphraseArgs;
 use crate::error::{Error, Exit, Result};
-use crate::output;
+use crate::{input, output};
 
 /// One way of obtaining a passphrase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,12 +84,11 @@ fn ask(prompt: &str) -> Result<String> {
 
 /// The longest passphrase read from a file, in bytes.
 const MAX_FILE_PASSPHRASE: usize = 4096;
-/// How much of a file is read at most: the longest passphrase and `\r\n`.
-const MAX_FILE_READ: usize = MAX_FILE_PASSPHRASE + 2;
 
 /// The file's first line, without its line ending (`\n` or `\r\n`).
 /// Reading stops at the first `\n`, so a pipe or FIFO whose writer stays
-/// open works, and never goes past [`MAX_FILE_READ`] bytes, so an endless
+/// open works, and never goes past the longest passphrase and a line
+/// ending, so an endless
 /// file such as `/dev/zero` is refused at once.
 fn from_file(path: &Path) -> Result<String> {
     let shown = output::escape(&path.display().to_string(), 200);
@@ -110,34 +109,10 @@ fn from_file(path: &Path) -> Result<String> {
     })
 }
 
-/// Reads up to the first `\n` (or the end), at most [`MAX_FILE_READ`]
-/// bytes, into a buffer that is wiped when dropped; returns the line
-/// without its line ending, or `None` when it is longer than
-/// [`MAX_FILE_PASSPHRASE`].
-fn read_first_line(mut reader: impl Read) -> io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
-    let mut buf = zeroize::Zeroizing::new([0u8; MAX_FILE_READ]);
-    let mut filled = 0;
-    while filled < MAX_FILE_READ && !buf[..filled].contains(&b'\n') {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        }
-    }
-    let line = first_line(&buf[..filled]);
-    if line.len() > MAX_FILE_PASSPHRASE {
-        return Ok(None);
-    }
-    Ok(Some(zeroize::Zeroizing::new(line.to_vec())))
-}
-
-fn first_line(bytes: &[u8]) -> &[u8] {
-    let line = match bytes.iter().position(|b| *b == b'\n') {
-        Some(end) => &bytes[..end],
-        None => bytes,
-    };
-    line.strip_suffix(b"\r").unwrap_or(line)
+/// The file's first line as [`input::read_first_line`] reads it, for a
+/// passphrase of at most [`MAX_FILE_PASSPHRASE`] bytes.
+fn read_first_line(reader: impl Read) -> io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    input::read_first_line(reader, MAX_FILE_PASSPHRASE)
 }
 
 fn from_env(var: &str) -> Result<String> {
@@ -156,16 +131,6 @@ fn from_env(var: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn first_line_strips_one_line_ending() {
-        assert_eq!(first_line(b"secret\n"), b"secret");
-        assert_eq!(first_line(b"secret\r\n"), b"secret");
-        assert_eq!(first_line(b"secret"), b"secret");
-        assert_eq!(first_line(b"a b \nsecond\n"), b"a b ");
-        assert_eq!(first_line(b"\n"), b"");
-        assert_eq!(first_line(b"x\r\r\n"), b"x\r");
-    }
 
     /// Hands out `data` in steps of `step` bytes, with an interruption
     /// before each, then fails every further read: reading past the first
@@ -215,7 +180,7 @@ mod tests {
         let longest = [b'x'; MAX_FILE_PASSPHRASE];
         assert_eq!(line_of(&[&longest[..], b"\r\n"].concat(), 1000).map(|l| l.len()), Some(4096));
         assert_eq!(line_of(&[&longest[..], b"x\n"].concat(), 1000), None);
-        // An endless source: reading stops after MAX_FILE_READ bytes.
+        // An endless source: reading stops after the longest line and \r\n.
         let endless = io::repeat(0).take(u64::MAX);
         assert!(read_first_line(endless).expect("read").is_none());
         assert!(read_first_line(io::repeat(b'a')).expect("read").is_none());

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use crate::harness::{Backend, Scratch, Stack, assert_success, both_stores, get, send, send_file};
 
-both_stores!(files_round_trip_byte_exact, piped_newline_is_kept, get_writes_file);
+both_stores!(files_round_trip_byte_exact, piped_newline_is_kept, get_writes_file, link_from_stdin);
 
 const ED25519_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
 b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
@@ -79,4 +79,29 @@ fn get_writes_file(backend: Backend) {
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(&target).expect("metadata").permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+/// `-` for LINK reads the link from stdin, keeping the key out of argv.
+fn link_from_stdin(backend: Backend) {
+    use crate::harness::{assert_exit, exit, otsctl, run_with_input};
+
+    let stack = Stack::start(backend, &[]);
+    let link = send(stack.base(), b"kept out of argv", &["--views", "2"]);
+    let piped = format!("  {link}\n");
+    let out = run_with_input(otsctl(&["status", "--json", "-"]), piped.as_bytes());
+    assert_success(&out, "status -");
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(status["views_left"], 2);
+
+    let out = run_with_input(otsctl(&["get", "-"]), piped.as_bytes());
+    assert_success(&out, "get -");
+    assert_eq!(out.stdout, b"kept out of argv");
+
+    let out = run_with_input(otsctl(&["burn", "-"]), link.as_bytes());
+    assert_success(&out, "burn - (no newline)");
+    assert_exit(&run_with_input(otsctl(&["get", "-"]), piped.as_bytes()), exit::NOT_FOUND, "gone");
+
+    let out = run_with_input(otsctl(&["get", "-"]), b"");
+    assert_exit(&out, exit::USAGE, "empty stdin");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "otsctl: standard input holds no link\n");
 }

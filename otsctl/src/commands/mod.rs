@@ -7,13 +7,16 @@ mod get;
 mod send;
 mod status;
 
+use std::io::{self, IsTerminal as _};
+
 use ots_shared::{DerivedKeys, Fragment, Passphrase, Proof, ShareLink};
+use zeroize::Zeroizing;
 
 use crate::cli::{Cli, Command, PassphraseArgs};
 use crate::client::Client;
 use crate::config::ServerUrl;
 use crate::error::{Error, Exit, Result};
-use crate::{output, passphrase};
+use crate::{input, output, passphrase};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -35,12 +38,54 @@ struct Opened {
     keys: DerivedKeys,
 }
 
-/// Parses a link as pasted; a malformed link is a usage error, found before
-/// any request is made.
-fn parse_link(text: &str) -> Result<ShareLink> {
+/// The longest link read from standard input, in bytes.
+const MAX_LINK_LEN: usize = 8192;
+
+/// Parses the LINK argument as pasted; a malformed link is a usage error,
+/// found before any request is made. `-` reads the link from standard input
+/// instead, which keeps its key out of the shell history and out of the
+/// process list that other users of the machine can read.
+fn parse_link(arg: &str) -> Result<ShareLink> {
+    let from_stdin;
+    let text = if arg == "-" {
+        from_stdin = read_link()?;
+        from_stdin.as_str()
+    } else {
+        arg
+    };
     ShareLink::parse(text).map_err(|err| {
         Error::new(Exit::Usage, anyhow::Error::new(err).context("the link is not valid"))
     })
+}
+
+/// The link from standard input: its first line, or a hidden prompt when
+/// standard input is a terminal.
+fn read_link() -> Result<Zeroizing<String>> {
+    if io::stdin().is_terminal() {
+        return rpassword::prompt_password("link (input hidden): ").map(Zeroizing::new).map_err(
+            |err| Error::new(Exit::Usage, anyhow::Error::new(err).context("cannot read the link")),
+        );
+    }
+    let cannot_read = |err: io::Error| {
+        Error::new(
+            Exit::Usage,
+            anyhow::Error::new(err).context("cannot read the link from standard input"),
+        )
+    };
+    let line = input::read_first_line(io::stdin().lock(), MAX_LINK_LEN)
+        .map_err(cannot_read)?
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "the first line of standard input is longer than {MAX_LINK_LEN} bytes, too long \
+                 for a link"
+            ))
+        })?;
+    let text = std::str::from_utf8(&line)
+        .map_err(|_| Error::usage("the link on standard input is not valid UTF-8"))?;
+    if text.trim().is_empty() {
+        return Err(Error::usage("standard input holds no link"));
+    }
+    Ok(Zeroizing::new(text.to_owned()))
 }
 
 impl Opened {
