@@ -113,10 +113,10 @@ impl Client {
     pub fn config(&self) -> Result<ServerConfig> {
         let answer = self.send(self.http.get(self.server.join(PATH_CONFIG)), MAX_SMALL_BYTES)?;
         if answer.status == 404 {
-            return Err(Error::msg(
-                Exit::Failure,
-                format!("{} does not answer the otsd api (no {PATH_CONFIG})", self.server.origin()),
-            )
+            return Err(Error::usage(format!(
+                "the server url {} does not lead to otsd's api (no {PATH_CONFIG} under it)",
+                self.server.base()
+            ))
             .hint("check the server url"));
         }
         self.expect(&answer, 200)

@@ -56,6 +56,12 @@ impl ServerUrl {
         &self.origin
     }
 
+    /// The base URL, without a trailing slash (printable ASCII: the
+    /// parser allows nothing else).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// An absolute URL for an API path (which starts with `/`).
     pub fn join(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -50,7 +50,7 @@ impl Expiry {
 pub fn short_duration(duration: Duration) -> String {
     let mut secs = duration.as_secs();
     if secs >= 120 {
-        secs = (secs + 30) / 60 * 60;
+        secs = secs.saturating_add(30) / 60 * 60;
     }
     let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
     let parts: Vec<String> = units
@@ -85,6 +85,7 @@ mod tests {
             (86_399, "1d"),
             (90_061, "1d 1h"),
             (7 * 86_400, "7d"),
+            (u64::MAX, "213503982334601d 7h"),
         ];
         for (secs, expected) in cases {
             assert_eq!(short_duration(Duration::from_secs(secs)), expected, "{secs}");

@@ -26,6 +26,8 @@ const MIN_ENVELOPE_BYTES: u64 = (5 + NONCE_LEN + MIN_PADDED_LEN + TAG_LEN) as u6
 /// The longest lifetime otsd accepts in its settings. It keeps every expiry
 /// far inside the range of the clocks it is added to.
 const TTL_CAP: Duration = Duration::from_secs(365 * 24 * 3600);
+/// What a size setting accepts, for error messages.
+const SIZE_FORMS: &str = "use whole bytes or a number with a unit (4096, 512KiB, 2MiB, 1GB)";
 /// What a duration setting accepts, for error messages.
 const DURATION_FORMS: &str =
     "use a number with s, m, h or d (30s, 10m, 1h, 7d), or a combination like 1h30m";
@@ -361,8 +363,11 @@ fn listen_addr(text: &str) -> Result<SocketAddr, ConfigError> {
 
 fn byte_size(flag: &str, text: &str) -> Result<u64, ConfigError> {
     let text = non_empty(flag, text)?;
-    let size: bytesize::ByteSize = text.trim().parse().map_err(|err| invalid(flag, err))?;
-    // bytesize saturates instead of failing on overflow.
+    // bytesize's own messages do not say what a size looks like (for a
+    // number that overflows they name an empty unit), and it saturates
+    // instead of failing on overflow.
+    let not_a_size = || invalid(flag, format!("{text:?} is not a size: {SIZE_FORMS}"));
+    let size: bytesize::ByteSize = text.trim().parse().map_err(|_| not_a_size())?;
     if size.as_u64() == u64::MAX {
         return Err(invalid(flag, format!("{text:?} is out of range")));
     }

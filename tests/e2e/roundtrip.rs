@@ -104,4 +104,25 @@ fn link_from_stdin(backend: Backend) {
     let out = run_with_input(otsctl(&["get", "-"]), b"");
     assert_exit(&out, exit::USAGE, "empty stdin");
     assert_eq!(String::from_utf8_lossy(&out.stderr), "otsctl: standard input holds no link\n");
+
+    let mut cmd = otsctl(&["send", "--server", stack.base(), "--passphrase-env", "E2E_PASS"]);
+    cmd.env("E2E_PASS", "sesame");
+    let out = run_with_input(cmd, b"guarded");
+    assert_success(&out, "send with a passphrase");
+    let link = String::from_utf8(out.stdout).expect("utf-8").trim_end().to_owned();
+    for path in ["/dev/stdin", "-"] {
+        let cmd = otsctl(&["get", "-", "--passphrase-file", path]);
+        let out = run_with_input(cmd, format!("{link}\nsesame\n").as_bytes());
+        assert_exit(&out, exit::USAGE, "link and passphrase both on stdin");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "otsctl: the link and the passphrase cannot both come from standard input\nhint: give \
+             the passphrase with --passphrase-env VAR or a --passphrase-file of its own\n"
+        );
+    }
+    let mut cmd = otsctl(&["get", "-", "--passphrase-env", "E2E_PASS"]);
+    cmd.env("E2E_PASS", "sesame");
+    let out = run_with_input(cmd, link.as_bytes());
+    assert_success(&out, "get - with the passphrase from the environment");
+    assert_eq!(out.stdout, b"guarded");
 }

@@ -1,7 +1,10 @@
 //! A mangled link is refused without consuming anything, and the secret is
 //! burned after the configured number of wrong tries.
 
-use crate::harness::{Backend, Stack, assert_exit, assert_success, both_stores, exit, get, send};
+use crate::harness::{
+    Backend, Stack, assert_exit, assert_success, both_stores, exit, get, otsctl, run_with_input,
+    send,
+};
 
 both_stores!(changed_last_character, malformed_link_never_reaches_server, wrong_base_path);
 
@@ -61,4 +64,15 @@ fn wrong_base_path(backend: Backend) {
     let out = get(&link);
     assert_success(&out, "the secret is still there");
     assert_eq!(out.stdout, b"misaddressed");
+
+    let server = format!("{}/team", stack.base());
+    let out = run_with_input(otsctl(&["send", "--server", &server]), b"unsent");
+    assert_exit(&out, exit::USAGE, "send to a wrong base path");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "otsctl: the server url {server} does not lead to otsd's api (no /api/v1/config under \
+             it)\nhint: check the server url\n"
+        )
+    );
 }

@@ -20,7 +20,7 @@ const TEMP_NAME: &str = "secret";
 
 /// Reveals the secret and writes it out.
 pub fn run(args: &GetArgs) -> Result<()> {
-    let link = parse_link(&args.link)?;
+    let link = parse_link(&args.link, &args.passphrase_input)?;
     let output = output_file(args);
     match output {
         Some(path) => {

@@ -8,6 +8,7 @@ mod send;
 mod status;
 
 use std::io::{self, IsTerminal as _};
+use std::path::Path;
 
 use ots_shared::{DerivedKeys, Fragment, Passphrase, Proof, ShareLink};
 use zeroize::Zeroizing;
@@ -45,9 +46,10 @@ const MAX_LINK_LEN: usize = 8192;
 /// found before any request is made. `-` reads the link from standard input
 /// instead, which keeps its key out of the shell history and out of the
 /// process list that other users of the machine can read.
-fn parse_link(arg: &str) -> Result<ShareLink> {
+fn parse_link(arg: &str, passphrase_args: &PassphraseArgs) -> Result<ShareLink> {
     let from_stdin;
     let text = if arg == "-" {
+        refuse_shared_stdin(passphrase_args)?;
         from_stdin = read_link()?;
         from_stdin.as_str()
     } else {
@@ -56,6 +58,22 @@ fn parse_link(arg: &str) -> Result<ShareLink> {
     ShareLink::parse(text).map_err(|err| {
         Error::new(Exit::Usage, anyhow::Error::new(err).context("the link is not valid"))
     })
+}
+
+/// Standard input can carry the link or the passphrase, not both: the link
+/// reader may read past its line, and a reopened `/dev/stdin` would start
+/// over at the link and spend a try on it as a passphrase.
+fn refuse_shared_stdin(passphrase_args: &PassphraseArgs) -> Result<()> {
+    let names_stdin = |path: &Path| {
+        matches!(path.to_str(), Some("-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"))
+    };
+    if passphrase_args.passphrase_file.as_deref().is_some_and(names_stdin) {
+        return Err(Error::usage(
+            "the link and the passphrase cannot both come from standard input",
+        )
+        .hint("give the passphrase with --passphrase-env VAR or a --passphrase-file of its own"));
+    }
+    Ok(())
 }
 
 /// The link from standard input: its first line, or a hidden prompt when
@@ -91,7 +109,7 @@ fn read_link() -> Result<Zeroizing<String>> {
 impl Opened {
     /// Parses the link, obtains the passphrase if it needs one, and derives.
     fn new(text: &str, passphrase_args: &PassphraseArgs) -> Result<Self> {
-        Self::unlock(parse_link(text)?, passphrase_args)
+        Self::unlock(parse_link(text, passphrase_args)?, passphrase_args)
     }
 
     /// Obtains the passphrase if the link needs one, and derives the keys.

@@ -140,7 +140,13 @@ fn byte_sizes() {
     assert_eq!(size("2MiB"), Ok(2_097_152));
     assert_eq!(size("1MB"), Ok(1_000_000));
     assert_eq!(size("0"), Err(invalid("--max-secret-bytes", "must be greater than zero")));
-    assert!(size("lots").is_err());
+    let not_a_size = |text: &str| {
+        let forms = "use whole bytes or a number with a unit (4096, 512KiB, 2MiB, 1GB)";
+        Err(invalid("--max-secret-bytes", format!("{text:?} is not a size: {forms}")))
+    };
+    for text in ["lots", "18446744073709551616", "1069.9", "0.5", "-1", "2 parsecs"] {
+        assert_eq!(size(text), not_a_size(text), "{text}");
+    }
     assert_eq!(
         error(&["--max-secret-bytes", "1000"]),
         "--max-secret-bytes (OTSD_MAX_SECRET_BYTES): must be at least 1069 bytes, the \

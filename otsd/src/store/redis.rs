@@ -1,7 +1,10 @@
 //! The Redis store, through fred.
 //!
 //! One hash per secret at `<prefix><id>`, with a key expiry so that Redis
-//! hides an expired secret at once and frees it on its own. Every operation
+//! hides an expired secret and frees it on its own. The key's expiry runs
+//! from when Redis executes the create, which may be a moment after otsd
+//! computed the `expires_at` it reports; so the access script also compares
+//! the stored expiry with otsd's clock and treats a secret past it as gone. Every operation
 //! is one Lua script run with EVALSHA, so the proof check, the try counting,
 //! the view counting and the last-view delete are atomic across any number
 //! of otsd replicas.
@@ -59,7 +62,8 @@ redis.call('PEXPIRE', KEYS[1], ARGV[6])
 return 1
 ";
 
-/// ARGV[1] is the verifier, ARGV[2] the operation. Replies: {0} not found;
+/// ARGV[1] is the verifier, ARGV[2] the operation, ARGV[3] otsd's clock in
+/// unix ms. Replies: {0} not found;
 /// {1, tries_left} wrong proof; {2, views_left, tries_left, expiry_ms} for
 /// status; {2, views_left, envelope} for reveal; {2} for burn.
 ///
@@ -69,6 +73,10 @@ return 1
 const ACCESS_LUA: &str = r"#!lua flags=allow-oom
 local h = redis.call('HMGET', KEYS[1], 'v', 'n', 't', 'x')
 if not h[1] then return {0} end
+if tonumber(h[4]) <= tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[1])
+  return {0}
+end
 if h[1] ~= ARGV[1] then
   local tries = redis.call('HINCRBY', KEYS[1], 't', -1)
   if tries <= 0 then
@@ -256,7 +264,8 @@ impl RedisStore {
         verifier: &Verifier,
         op: Access,
     ) -> Result<Vec<Value>, StoreError> {
-        let args = vec![bytes_value(verifier.as_bytes()), Value::from(op.name())];
+        let now = unix_ms(SystemTime::now()).to_string();
+        let args = vec![bytes_value(verifier.as_bytes()), Value::from(op.name()), now.into()];
         let reply = self.run(&self.access, self.key(id), args, false).await?;
         let Value::Array(items) = reply else {
             return Err(unexpected("access reply is not an array"));
@@ -443,6 +452,25 @@ mod tests {
         let left = i64::try_from(left.as_millis()).expect("small");
         assert!((59_000..=61_000).contains(&ms), "{ms}");
         assert!((ms - left).abs() <= 100, "key ttl {ms} ms, reported expiry in {left} ms");
+    }
+
+    /// A key whose Redis expiry lags behind the stored one (a create that
+    /// Redis ran late) is gone at the stored expiry all the same.
+    #[tokio::test]
+    async fn the_stored_expiry_wins_over_a_late_key_expiry() {
+        let (store, _server) = make().await;
+        let id = SecretId::generate();
+        let right = verifier(1);
+        store.create(&id, &secret(b"x", 3, Duration::from_secs(60))).await.expect("create");
+        let past = unix_ms(SystemTime::now() - Duration::from_millis(1)).to_string();
+        let hset = CustomCommand::new_static("HSET", None, false);
+        let key = format!("test:{}", id.as_str());
+        let _: i64 = store.client.custom(hset, vec![key.as_str(), "x", &past]).await.expect("hset");
+
+        assert_eq!(store.status(&id, &right).await, Err(StoreError::NotFound));
+        let exists = CustomCommand::new_static("EXISTS", None, false);
+        let left: i64 = store.client.custom(exists, vec![key]).await.expect("exists");
+        assert_eq!(left, 0, "the expired key was deleted");
     }
 
     /// Sets a Redis setting through the store's own client.
