@@ -88,8 +88,7 @@ const MAX_FILE_PASSPHRASE: usize = 4096;
 /// The file's first line, without its line ending (`\n` or `\r\n`).
 /// Reading stops at the first `\n`, so a pipe or FIFO whose writer stays
 /// open works, and never goes past the longest passphrase and a line
-/// ending, so an endless
-/// file such as `/dev/zero` is refused at once.
+/// ending, so an endless file such as `/dev/zero` is refused at once.
 fn from_file(path: &Path) -> Result<String> {
     let shown = output::escape(&path.display().to_string(), 200);
     let cannot_read = |err: io::Error| {
