@@ -208,15 +208,30 @@ mod tests {
     use super::*;
 
     /// Hands out at most `step` bytes per read, with an interruption
-    /// between reads, like a slow pipe.
+    /// between reads, like a slow pipe. With `open`, a read past the data
+    /// fails, like waiting on a FIFO whose writer stays open.
     struct Trickle<'a> {
         data: &'a [u8],
         step: usize,
         interrupt: bool,
+        open: bool,
+    }
+
+    impl<'a> Trickle<'a> {
+        fn new(data: &'a [u8], step: usize) -> Self {
+            Self { data, step, interrupt: false, open: false }
+        }
+
+        fn open(data: &'a [u8], step: usize) -> Self {
+            Self { open: true, ..Self::new(data, step) }
+        }
     }
 
     impl Read for Trickle<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.open && self.data.is_empty() {
+                return Err(io::Error::other("read past the first line"));
+            }
             self.interrupt = !self.interrupt;
             if self.interrupt {
                 return Err(io::ErrorKind::Interrupted.into());
@@ -232,7 +247,7 @@ mod tests {
     fn reads_everything_across_growth() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         for (step, capacity) in [(1, 0), (7_777, 0), (16 * 1024, 100), (100_000, 200_001)] {
-            let reader = Trickle { data: &data, step, interrupt: false };
+            let reader = Trickle::new(&data, step);
             let read = read_wiped(reader, capacity).expect("read");
             assert_eq!(read.expose(), data.as_slice(), "step {step}, capacity {capacity}");
         }
@@ -250,6 +265,37 @@ mod tests {
         }
         let err = read_wiped(Broken, 0).expect_err("fails");
         assert_eq!(err.to_string(), "disk on fire");
+        let err = read_first_line(Broken, 10).expect_err("fails");
+        assert_eq!(err.to_string(), "disk on fire");
+    }
+
+    fn line_of(data: &[u8], step: usize) -> Option<Vec<u8>> {
+        let line = read_first_line(Trickle::open(data, step), 4096).expect("read");
+        line.map(|line| line.to_vec())
+    }
+
+    #[test]
+    fn reading_stops_at_the_first_newline() {
+        for step in [1, 3, 4096] {
+            assert_eq!(line_of(b"correct horse\n", step).as_deref(), Some(&b"correct horse"[..]));
+            assert_eq!(line_of(b"pass\r\n", step).as_deref(), Some(&b"pass"[..]), "{step}");
+            assert_eq!(line_of(b"\n", step).as_deref(), Some(&b""[..]), "{step}");
+        }
+        // Bytes after the newline that arrive in the same read are dropped.
+        assert_eq!(line_of(b"a\nsecond\n", 100).as_deref(), Some(&b"a"[..]));
+        let ended = read_first_line(&b"no newline"[..], 4096).expect("read");
+        assert_eq!(ended.as_deref().map(Vec::as_slice), Some(&b"no newline"[..]));
+    }
+
+    #[test]
+    fn long_first_lines_are_refused_without_reading_on() {
+        let longest = [b'x'; 4096];
+        assert_eq!(line_of(&[&longest[..], b"\r\n"].concat(), 1000).map(|l| l.len()), Some(4096));
+        assert_eq!(line_of(&[&longest[..], b"x\n"].concat(), 1000), None);
+        // An endless source: reading stops after the longest line and \r\n.
+        let endless = io::repeat(0).take(u64::MAX);
+        assert!(read_first_line(endless, 4096).expect("read").is_none());
+        assert!(read_first_line(io::repeat(b'a'), 8192).expect("read").is_none());
     }
 
     #[test]

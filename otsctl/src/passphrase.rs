@@ -2,7 +2,7 @@
 //! environment variable (the last two for scripts, which have no terminal).
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use ots_shared::Passphrase;
@@ -95,7 +95,7 @@ fn from_file(path: &Path) -> Result<String> {
         Error::new(Exit::Usage, anyhow::Error::new(err).context(format!("cannot read {shown}")))
     };
     let file = File::open(path).map_err(cannot_read)?;
-    let Some(line) = read_first_line(file).map_err(cannot_read)? else {
+    let Some(line) = input::read_first_line(file, MAX_FILE_PASSPHRASE).map_err(cannot_read)? else {
         return Err(Error::usage(format!(
             "the passphrase in {shown} is longer than {MAX_FILE_PASSPHRASE} bytes"
         ))
@@ -106,12 +106,6 @@ fn from_file(path: &Path) -> Result<String> {
         drop(zeroize::Zeroizing::new(err.into_bytes()));
         Error::usage(format!("the passphrase in {shown} is not valid UTF-8"))
     })
-}
-
-/// The file's first line as [`input::read_first_line`] reads it, for a
-/// passphrase of at most [`MAX_FILE_PASSPHRASE`] bytes.
-fn read_first_line(reader: impl Read) -> io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
-    input::read_first_line(reader, MAX_FILE_PASSPHRASE)
 }
 
 fn from_env(var: &str) -> Result<String> {
@@ -130,71 +124,6 @@ fn from_env(var: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Hands out `data` in steps of `step` bytes, with an interruption
-    /// before each, then fails every further read: reading past the first
-    /// line is a test failure, like waiting on a FIFO whose writer stays open.
-    struct Line<'a> {
-        data: &'a [u8],
-        step: usize,
-        interrupt: bool,
-    }
-
-    impl Read for Line<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.data.is_empty() {
-                return Err(io::Error::other("read past the first line"));
-            }
-            self.interrupt = !self.interrupt;
-            if self.interrupt {
-                return Err(io::ErrorKind::Interrupted.into());
-            }
-            let n = self.step.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
-
-    fn line_of(data: &[u8], step: usize) -> Option<Vec<u8>> {
-        let reader = Line { data, step, interrupt: false };
-        read_first_line(reader).expect("read").map(|line| line.to_vec())
-    }
-
-    #[test]
-    fn reading_stops_at_the_first_newline() {
-        for step in [1, 3, 4096] {
-            assert_eq!(line_of(b"correct horse\n", step).as_deref(), Some(&b"correct horse"[..]));
-            assert_eq!(line_of(b"pass\r\n", step).as_deref(), Some(&b"pass"[..]), "{step}");
-            assert_eq!(line_of(b"\n", step).as_deref(), Some(&b""[..]), "{step}");
-        }
-        // Bytes after the newline that arrive in the same read are dropped.
-        assert_eq!(line_of(b"a\nsecond\n", 100).as_deref(), Some(&b"a"[..]));
-        let ended = read_first_line(&b"no newline"[..]).expect("read");
-        assert_eq!(ended.as_deref().map(Vec::as_slice), Some(&b"no newline"[..]));
-    }
-
-    #[test]
-    fn long_first_lines_are_refused_without_reading_on() {
-        let longest = [b'x'; MAX_FILE_PASSPHRASE];
-        assert_eq!(line_of(&[&longest[..], b"\r\n"].concat(), 1000).map(|l| l.len()), Some(4096));
-        assert_eq!(line_of(&[&longest[..], b"x\n"].concat(), 1000), None);
-        // An endless source: reading stops after the longest line and \r\n.
-        let endless = io::repeat(0).take(u64::MAX);
-        assert!(read_first_line(endless).expect("read").is_none());
-        assert!(read_first_line(io::repeat(b'a')).expect("read").is_none());
-    }
-
-    #[test]
-    fn read_errors_come_through() {
-        struct Broken;
-        impl Read for Broken {
-            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-                Err(io::Error::other("disk on fire"))
-            }
-        }
-        assert_eq!(read_first_line(Broken).expect_err("fails").to_string(), "disk on fire");
-    }
 
     #[test]
     fn missing_variable_is_a_usage_error() {
