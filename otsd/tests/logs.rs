@@ -1,7 +1,7 @@
 //! Nothing secret reaches the log, even at trace level.
 //!
 //! A test binary of its own: it installs the global subscriber, which no
-//! other test may share.
+//! other test binary may share. Both tests use otsd's own subscriber.
 
 #[path = "http/support.rs"]
 #[allow(dead_code)]
@@ -34,14 +34,10 @@ async fn trace_logs_hold_no_ids_proofs_or_envelopes() {
     let capture = Capture::default();
     let writer = capture.clone();
     // The client's own trace logs name the URL; only the server's count.
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(
-            "trace,reqwest=off,hyper_util::client=off",
-        ))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let filter = "trace,reqwest=off,hyper_util::client=off";
+    let subscriber = otsd::logging::subscriber(filter, move || writer.clone(), false);
+    tracing::subscriber::set_global_default(subscriber.expect("valid filter"))
+        .expect("the only global subscriber");
 
     let server = start().await;
     let sealed = seal(b"correct horse battery staple");
@@ -71,4 +67,30 @@ async fn trace_logs_hold_no_ids_proofs_or_envelopes() {
     for needle in forbidden {
         assert!(!logs.contains(&needle), "the log holds {needle:?}");
     }
+}
+
+/// What otsd's subscriber with `filter` prints for a few events, captured
+/// on this thread only.
+fn logged(filter: &str) -> String {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = otsd::logging::subscriber(filter, move || writer.clone(), false);
+    tracing::subscriber::with_default(subscriber.expect("valid filter"), || {
+        tracing::debug!(target: "h2::server", "malformed path /s/h2-debug");
+        tracing::info!(target: "h2::server", "h2-info");
+        tracing::trace!(target: "otsd::server", "otsd-trace");
+    });
+    String::from_utf8(capture.0.lock().expect("capture lock").clone()).expect("utf-8")
+}
+
+/// The HTTP/2 library logs rejected paths at debug level; no filter lets
+/// that through.
+#[test]
+fn h2_is_held_at_info_whatever_the_filter() {
+    for filter in ["trace", "debug", "h2=trace", "trace,h2=debug", "h2::server=trace"] {
+        let logs = logged(filter);
+        assert!(!logs.contains("h2-debug"), "{filter}: {logs}");
+    }
+    let logs = logged("trace");
+    assert!(logs.contains("h2-info") && logs.contains("otsd-trace"), "{logs}");
 }
