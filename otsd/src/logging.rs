@@ -28,8 +28,8 @@ pub fn init(filter: &str) -> anyhow::Result<()> {
 }
 
 /// The subscriber [`init`] installs, writing to `writer`: events pass both
-/// the operator's `filter` and [`caps`]. Public so that tests can capture
-/// exactly what otsd would log.
+/// the operator's `filter` and the fixed caps (`h2` at `info`). Public so
+/// that tests can capture exactly what otsd would log.
 pub fn subscriber<W>(filter: &str, writer: W, ansi: bool) -> anyhow::Result<impl Subscriber>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
