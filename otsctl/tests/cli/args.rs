@@ -1,7 +1,5 @@
 //! Argument handling that fails before any request.
 
-use std::net::TcpListener;
-
 use crate::fake::was_contacted;
 use crate::{otsctl, run, scratch};
 
@@ -29,8 +27,7 @@ fn error_output_ignores_backtrace_settings() {
 #[test]
 fn send_refuses_a_positional_that_is_not_a_file() {
     let dir = scratch("not-a-file");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    let (listener, server) = crate::fake::silent_server();
 
     let out = run(otsctl(&dir).args(["send", "hunter2", "--server", &server]));
     assert_eq!(out.code, 2);
@@ -137,8 +134,7 @@ fn bad_numbers_and_durations_are_usage_errors() {
 #[test]
 fn missing_passphrase_variable_is_a_usage_error() {
     let dir = scratch("passphrase-env");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    let (listener, server) = crate::fake::silent_server();
 
     let out = run(otsctl(&dir)
         .args(["send", "--server", &server, "--passphrase-env", "OTSCTL_TEST_UNSET"])
@@ -153,8 +149,7 @@ fn missing_passphrase_variable_is_a_usage_error() {
 #[test]
 fn endless_passphrase_file_is_refused_at_once() {
     let dir = scratch("passphrase-dev-zero");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    let (listener, server) = crate::fake::silent_server();
 
     let out = run(otsctl(&dir)
         .args(["send", "--server", &server, "--passphrase-file", "/dev/zero"])

@@ -153,6 +153,14 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
     Some(Request { method, path, body })
 }
 
+/// A bound listener nobody accepts on, and its `http://` URL: a server that
+/// [`was_contacted`] checks was never asked anything.
+pub fn silent_server() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    (listener, url)
+}
+
 /// Whether anything tried to connect to `listener` (which must not be
 /// accepting elsewhere): proof that no request was made.
 pub fn was_contacted(listener: &TcpListener) -> bool {

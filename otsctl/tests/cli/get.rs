@@ -1,7 +1,6 @@
 //! `get -o FILE`: checked before the reveal, written atomically, never
 //! half-written, never overwriting without --force.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Stdio;
 
@@ -37,8 +36,8 @@ fn paths(server: &FakeServer) -> Vec<String> {
 fn existing_file_is_refused_before_any_request() {
     let dir = scratch("get-exists");
     std::fs::write(dir.join("out"), b"keep me").expect("write");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let link = link_to(&format!("http://{}", listener.local_addr().expect("addr")));
+    let (listener, server) = crate::fake::silent_server();
+    let link = link_to(&server);
 
     let out = run(otsctl(&dir).args(["get", &link, "-o", "out"]));
     assert_eq!(out.code, 2);
@@ -51,8 +50,8 @@ fn existing_file_is_refused_before_any_request() {
 #[test]
 fn missing_directory_is_refused_before_any_request() {
     let dir = scratch("get-no-dir");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let link = link_to(&format!("http://{}", listener.local_addr().expect("addr")));
+    let (listener, server) = crate::fake::silent_server();
+    let link = link_to(&server);
 
     let out = run(otsctl(&dir).args(["get", &link, "-o", "nope/out"]));
     assert_eq!(out.code, 2);
@@ -103,8 +102,8 @@ fn force_refuses_links_devices_and_directories_before_any_request() {
     std::fs::write(dir.join("afile"), b"keep").expect("write");
     std::os::unix::fs::symlink("afile", dir.join("link")).expect("symlink");
     std::fs::create_dir(dir.join("sub")).expect("mkdir");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let link = link_to(&format!("http://{}", listener.local_addr().expect("addr")));
+    let (listener, server) = crate::fake::silent_server();
+    let link = link_to(&server);
 
     let only_regular = "not a regular file\nhint: --force replaces only regular files\n";
     let cases = [

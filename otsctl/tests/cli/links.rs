@@ -1,15 +1,12 @@
 //! Malformed links fail with exit 2 before any request is made.
 
-use std::net::TcpListener;
-
 use crate::fake::was_contacted;
 use crate::{link_to, otsctl, run, scratch};
 
 #[test]
 fn malformed_links_never_reach_the_network() {
     let dir = scratch("malformed");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (listener, base) = crate::fake::silent_server();
     let good = link_to(&base);
     let (location, key) = good.split_once('#').expect("has #");
 

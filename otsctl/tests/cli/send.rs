@@ -269,8 +269,7 @@ fn a_bad_public_url_burns_the_secret() {
 #[test]
 fn stdout_that_leads_nowhere_is_refused_before_any_request() {
     let dir = scratch("send-stdout-nowhere");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let server = format!("http://{}", listener.local_addr().expect("addr"));
+    let (listener, server) = crate::fake::silent_server();
     let refused = "otsctl: stdout is closed or /dev/null, so the link would be lost\n\
                    hint: redirect stdout to a file or a pipe\n";
     let closed = run_stdout_closed(&dir, &["send", "--server", &server], b"s");
